@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Env } from '@pigeonhole/config';
+
+/** One app of the service, as the start command runs it: a child process of its own. */
+export interface AppSpec {
+  readonly name: 'signalling' | 'media' | 'delivery' | 'dashboard';
+  /** Where it listens, for the startup summary. */
+  readonly listens: (env: Env) => string;
+}
+
+export const APPS: readonly AppSpec[] = [
+  {
+    name: 'signalling',
+    listens: (e) =>
+      `SIP udp+tcp ${e.SIP_HOST}:${e.SIP_UDP_PORT}, ws ${e.SIP_HOST}:${e.SIP_WS_PORT}, domain ${e.SIP_DOMAIN}`,
+  },
+  {
+    name: 'media',
+    listens: (e) =>
+      `MSRP tcp ${e.MSRP_HOST}:${e.MSRP_TCP_PORT}, ws ${e.MSRP_HOST}:${e.MSRP_WS_PORT}`,
+  },
+  { name: 'delivery', listens: () => 'BullMQ worker (no listener)' },
+  { name: 'dashboard', listens: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/` },
+];
+
+/** The built entry point of an app, resolved from this package's place in the workspace. */
+export function appEntry(app: AppSpec): string {
+  return fileURLToPath(new URL(`../../${app.name}/dist/main.js`, import.meta.url));
+}
+
+/** True when the app exists and is built. */
+export function isBuilt(app: AppSpec): boolean {
+  return existsSync(appEntry(app));
+}

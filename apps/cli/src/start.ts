@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { Env } from '@pigeonhole/config';
+import { APPS, appEntry, isBuilt } from './apps.js';
+import { connectRedis } from './redis-connection.js';
+
+type Print = (line: string) => void;
+
+/**
+ * Starts the whole service in the foreground: Redis (embedded unless REDIS_URL is set), then every
+ * built app as a child process. Ctrl-C (SIGINT) or SIGTERM stops the apps, then the Redis it started.
+ * Resolves with the exit code once everything is stopped.
+ */
+export async function startService(env: Env, print: Print): Promise<number> {
+  const redis = await connectRedis(env);
+  print(`redis      ${redis.url} (${redis.description})`);
+  const children = new Map<string, ChildProcess>();
+  for (const app of APPS) {
+    if (!isBuilt(app)) {
+      print(`${app.name.padEnd(10)} not built yet; skipped`);
+      continue;
+    }
+    children.set(
+      app.name,
+      spawn(process.execPath, [appEntry(app)], { stdio: 'inherit', env: childEnv(redis.url) }),
+    );
+    print(`${app.name.padEnd(10)} ${app.listens(env)}`);
+  }
+  print('Pigeonhole is running. Ctrl-C stops it.');
+
+  const code = await firstStopReason(children, print);
+  await stopChildren(children);
+  await redis.stop();
+  print('stopped');
+  return code;
+}
+
+/** The environment of an app: ours, with the Redis every app must share. */
+function childEnv(redisUrl: string): NodeJS.ProcessEnv {
+  // eslint-disable-next-line no-restricted-properties -- passed through to children, not read
+  return { ...process.env, REDIS_URL: redisUrl };
+}
+
+/** Waits for a stop signal (exit code 0) or for an app to exit on its own (exit code 1). */
+async function firstStopReason(children: Map<string, ChildProcess>, print: Print): Promise<number> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const signals = (['SIGINT', 'SIGTERM'] as const).map((name) =>
+    once(process, name, { signal }).then(() => 0),
+  );
+  const exits = [...children].map(([name, child]) =>
+    once(child, 'exit', { signal }).then(([code, sig]) => {
+      print(`${name} exited (${String(code ?? sig)}); stopping the service`);
+      return 1;
+    }),
+  );
+  const code = await Promise.race([...signals, ...exits]);
+  controller.abort();
+  await Promise.allSettled([...signals, ...exits]);
+  return code;
+}
+
+async function stopChildren(children: Map<string, ChildProcess>): Promise<void> {
+  await Promise.all(
+    [...children.values()].map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }),
+  );
+}

@@ -1,0 +1,4 @@
+export { startTestRedis, type TestRedis, type TestRedisOptions } from './test-redis.js';
+export { uniquePrefix } from './prefix.js';
+export { waitForEvent, waitUntil, withTimeout } from './wait.js';
+export { freePort } from '@pigeonhole/embedded-redis';
