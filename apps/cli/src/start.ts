@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Env } from '@pigeonhole/config';
 import { APPS, appEntry, isBuilt } from './apps.js';
-import { connectRedis } from './redis-connection.js';
+import { connectRedis } from '@pigeonhole/app-runtime';
 
 type Print = (line: string) => void;
 

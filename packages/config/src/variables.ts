@@ -91,6 +91,26 @@ export const VARIABLES = {
     description:
       'Bearer token (or basic-auth password) for the dashboard; generated and printed when unset',
   },
+  OPS_HOST: {
+    schema: host('127.0.0.1'),
+    expected: HOST,
+    description: "Address of the apps' /healthz, /readyz and /metrics",
+  },
+  SIGNALLING_OPS_PORT: {
+    schema: port(8081),
+    expected: PORT,
+    description: 'Health and metrics of the signalling app',
+  },
+  MEDIA_OPS_PORT: {
+    schema: port(8082),
+    expected: PORT,
+    description: 'Health and metrics of the media app',
+  },
+  DELIVERY_OPS_PORT: {
+    schema: port(8083),
+    expected: PORT,
+    description: 'Health and metrics of the delivery app',
+  },
   REDIS_URL: {
     schema: z
       .string()

@@ -1,13 +1,14 @@
 import type { Env } from '@pigeonhole/config';
 import { ensureEmbeddedRedis, type EmbeddedRedis } from '@pigeonhole/embedded-redis';
 
+/** The Redis an app uses, and how it got it (for the startup log). */
+export type RedisConnection = EmbeddedRedis & { readonly description: string };
+
 /**
  * The Redis the service uses: REDIS_URL when set, otherwise the embedded redis-server on
  * REDIS_DATA_DIR (started here unless one already answers on REDIS_EMBEDDED_PORT).
  */
-export async function connectRedis(
-  env: Env,
-): Promise<EmbeddedRedis & { readonly description: string }> {
+export async function connectRedis(env: Env): Promise<RedisConnection> {
   if (env.REDIS_URL) {
     return {
       url: env.REDIS_URL,

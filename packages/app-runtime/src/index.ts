@@ -1,0 +1,10 @@
+export { runApp, type AppContext, type AppDefinition, type RunningApp } from './run-app.js';
+export { connectRedis, type RedisConnection } from './redis-connection.js';
+export { createRedis, type RedisRole } from './redis-client.js';
+export { createLogger, type Logger } from './logger.js';
+export {
+  startOpsServer,
+  type OpsServer,
+  type OpsServerOptions,
+  type ReadinessCheck,
+} from './ops-server.js';

@@ -1,0 +1,80 @@
+import { ConfigError, loadEnv, type Env } from '@pigeonhole/config';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createLogger, type Logger } from './logger.js';
+import { startOpsServer, type ReadinessCheck } from './ops-server.js';
+import { connectRedis } from './redis-connection.js';
+
+/** What an app's `start` gets. */
+export interface AppContext {
+  readonly env: Env;
+  readonly log: Logger;
+  /** The Redis every app of the service shares. */
+  readonly redisUrl: string;
+  /** Register the app's metrics here; `/metrics` serves it. */
+  readonly registry: Registry;
+}
+
+/** A started app: how to stop it, and what `/readyz` checks. */
+export interface RunningApp {
+  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  close(): Promise<void>;
+}
+
+/** How `runApp` starts one app. */
+export interface AppDefinition {
+  readonly name: string;
+  /** Port of the app's /healthz, /readyz and /metrics; undefined when the app serves them itself. */
+  readonly opsPort?: (env: Env) => number;
+  readonly start: (context: AppContext) => Promise<RunningApp>;
+}
+
+/**
+ * The body of every app's `main.ts`: reads the config (a bad value exits 78 with a message naming the
+ * variable), connects Redis (the embedded one when REDIS_URL is unset), starts the app and its ops
+ * endpoints, and on SIGINT/SIGTERM stops them in reverse order.
+ */
+export async function runApp(app: AppDefinition): Promise<void> {
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${app.name}: ${err.message}\n`);
+    process.exit(78);
+  }
+  const log = createLogger(app.name, env.LOG_LEVEL);
+  const redis = await connectRedis(env);
+  log.info({ redis: redis.url, how: redis.description }, 'redis');
+  const registry = new Registry();
+  registry.setDefaultLabels({ app: app.name });
+  collectDefaultMetrics({ register: registry });
+
+  const running = await app.start({ env, log, redisUrl: redis.url, registry });
+  const ops = app.opsPort
+    ? await startOpsServer({
+        host: env.OPS_HOST,
+        port: app.opsPort(env),
+        registry,
+        checks: running.checks,
+      })
+    : undefined;
+  if (ops) log.info({ url: `http://${env.OPS_HOST}:${ops.port}/metrics` }, 'ops endpoints');
+
+  const stop = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'stopping');
+    for (const step of [() => ops?.close(), () => running.close(), () => redis.stop()]) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+    log.info('stopped');
+  };
+  let stopping: Promise<void> | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopping ??= stop(signal).then(() => process.exit(0));
+    });
+  }
+}
