@@ -8,3 +8,4 @@ export {
   type OpsServerOptions,
   type ReadinessCheck,
 } from './ops-server.js';
+export { MinuteCounters, FIGURES, type Figure, type MinuteFigures } from './minute-counters.js';
