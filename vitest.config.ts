@@ -2,7 +2,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages export `source` (src/*.ts) for tests, so tests never need a build first.
-const conditions = ['source', 'node', 'import', 'default'];
+const conditions = ['source', 'node'];
 
 /** One vitest project per package or app that has tests. */
 const projects = ['packages', 'apps'].flatMap((group) =>
@@ -20,7 +20,7 @@ const projects = ['packages', 'apps'].flatMap((group) =>
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions } },
   test: {
     projects,
     testTimeout: 20_000,
