@@ -23,7 +23,9 @@ function renderValue(value: unknown): string {
   if (value instanceof Html) return value.text;
   if (Array.isArray(value)) return value.map(renderValue).join('');
   if (value === undefined || value === null || value === false) return '';
-  return escapeHtml(String(value));
+  if (typeof value === 'string') return escapeHtml(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return escapeHtml(JSON.stringify(value));
 }
 
 /** Bytes for people: 1.5 MB, 200 B. */
