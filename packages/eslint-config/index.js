@@ -31,6 +31,8 @@ export default function config(tsconfigRootDir, options = {}) {
       rules: {
         '@typescript-eslint/consistent-type-imports': 'error',
         '@typescript-eslint/no-non-null-assertion': 'error',
+        // We ban `!`; an explicit `as T` after a check is the allowed form.
+        '@typescript-eslint/non-nullable-type-assertion-style': 'off',
         '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
         'max-params': ['error', 3],
         'no-console': 'error',

@@ -2,3 +2,4 @@ export { startTestRedis, type TestRedis, type TestRedisOptions } from './test-re
 export { uniquePrefix } from './prefix.js';
 export { waitForEvent, waitUntil, withTimeout } from './wait.js';
 export { freePort } from '@pigeonhole/embedded-redis';
+export { startTestRedisCluster, type TestRedisCluster } from './test-redis-cluster.js';

@@ -1,0 +1,275 @@
+import { Writable } from 'node:stream';
+import type { StoreKeys } from './keys.js';
+import { EXPIRY_GRACE_SECONDS, type ChunkOptions, type StoreLimits } from './limits.js';
+import { runScript, type RedisClient } from './scripts.js';
+import { StoreError, StoreErrorCode, checkScriptResult, unavailable } from './store-error.js';
+
+/** What a writer needs to know about the upload it writes. @internal */
+export interface WriterContext {
+  readonly client: RedisClient;
+  readonly keys: StoreKeys;
+  readonly aor: string;
+  readonly id: string;
+  readonly expiresAt: number;
+  readonly reserved: number;
+  readonly limits: StoreLimits;
+  readonly chunks: ChunkOptions;
+  /** Runs after a successful commit (indexing the recipient, waiting for replicas). */
+  readonly afterCommit: () => Promise<void>;
+}
+
+/** What becomes known only once the body was received (CPIM headers sit at its start). */
+export interface CommitDetails {
+  /** Final size; defaults to the end of the highest byte written. */
+  readonly size?: number;
+  readonly imdnId?: string;
+  readonly dateTime?: string;
+  readonly dispositions?: readonly string[];
+  readonly cpimHeaders?: string;
+}
+
+/** The outcome of a commit: the stored message's id, and whether an earlier copy made this a duplicate. */
+export interface CommitResult {
+  readonly id: string;
+  readonly duplicate: boolean;
+}
+
+/**
+ * Streams a large message's body into fixed-size chunk keys. Sequential writes go through the Writable
+ * interface; chunks that arrive out of order use {@link LargeMessageWriter.writeAt}. At most
+ * `maxInFlightBytes` are sent to Redis without a reply: beyond that, writes wait (backpressure).
+ * Nothing is visible until {@link LargeMessageWriter.commit}; {@link LargeMessageWriter.abort}, or a
+ * crash, leaves nothing visible and the chunk keys expire.
+ */
+export class LargeMessageWriter extends Writable {
+  readonly #ctx: WriterContext;
+  #reserved: number;
+  #growth: Promise<void> = Promise.resolve();
+  #sequentialOffset = 0;
+  #end = 0;
+  #inFlight = 0;
+  #roomWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #failure: StoreError | undefined;
+  #outcome: 'open' | 'committed' | 'aborted' = 'open';
+
+  constructor(context: WriterContext) {
+    // Not destroyed on finish: a finished writer still waits for commit() or abort().
+    super({ highWaterMark: context.chunks.chunkBytes, autoDestroy: false });
+    this.#ctx = context;
+    this.#reserved = context.reserved;
+  }
+
+  /** The message id (visible in the inbox after commit). */
+  get id(): string {
+    return this.#ctx.id;
+  }
+
+  /** End of the highest byte written so far. */
+  get bytesWritten(): number {
+    return this.#end;
+  }
+
+  /**
+   * Writes `data` at byte `offset` (0-based). Resolves once the bytes are on their way and the in-flight
+   * window has room; a Redis failure rejects this or a later call, and always `commit()`.
+   * @throws StoreError STORE_ERR_TOO_LARGE, STORE_ERR_QUOTA_BYTES (the caller answers 413).
+   */
+  async writeAt(offset: number, data: Buffer): Promise<void> {
+    this.#throwIfFailed();
+    const end = offset + data.length;
+    if (end > this.#ctx.limits.largeMaxBytes) {
+      throw this.#fail(
+        new StoreError(
+          StoreErrorCode.TOO_LARGE,
+          `message exceeds ${this.#ctx.limits.largeMaxBytes} bytes`,
+        ),
+      );
+    }
+    await this.#reserveUpTo(end);
+    this.#end = Math.max(this.#end, end);
+    this.#send(offset, data);
+    while (this.#inFlight > this.#ctx.chunks.maxInFlightBytes && !this.#failure) {
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+    this.#throwIfFailed();
+  }
+
+  /** Resolves once every write so far has been acknowledged by Redis. */
+  async flush(): Promise<void> {
+    while (this.#inFlight > 0)
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.#throwIfFailed();
+  }
+
+  /**
+   * Makes the message visible in the recipient's inbox, atomically. Resolves only after Redis replied.
+   * With a duplicate `imdnId` this upload is dropped and the stored copy's id returned.
+   */
+  async commit(details: CommitDetails = {}): Promise<CommitResult> {
+    if (this.#outcome !== 'open')
+      throw new StoreError(StoreErrorCode.BAD_STATE, `upload ${this.id} is ${this.#outcome}`);
+    await this.flush();
+    await this.#growth;
+    const size = details.size ?? this.#end;
+    const { client, keys, aor, id } = this.#ctx;
+    const reply = (await runScript(client, 'commitLarge', {
+      keys: [
+        keys.inbox(aor),
+        keys.expiry(aor),
+        keys.seq(aor),
+        keys.quota(aor),
+        keys.dedup(aor),
+        keys.meta(aor, id),
+        keys.pending(aor),
+      ],
+      args: [
+        id,
+        size,
+        this.#chunkCount(size),
+        this.#ctx.expiresAt,
+        Math.ceil(this.#ctx.expiresAt / 1000) + EXPIRY_GRACE_SECONDS,
+        details.imdnId ?? '',
+        this.#ctx.limits.maxBytes,
+        ...commitFields(details),
+      ],
+    }).catch((err: unknown) => {
+      throw unavailable(err, 'commit');
+    })) as [number, string?];
+    checkScriptResult(reply[0], `commit ${id}`);
+    this.#outcome = 'committed';
+    if (!this.writableEnded) this.end();
+    await this.#ctx.afterCommit();
+    return { id: reply[1] ?? id, duplicate: reply[0] === 0 };
+  }
+
+  /** Drops the upload: nothing becomes visible and its quota is released. Idempotent. */
+  async abort(): Promise<void> {
+    if (this.#outcome !== 'open') return;
+    this.#outcome = 'aborted';
+    await this.flush().catch(() => undefined);
+    const { client, keys, aor, id } = this.#ctx;
+    await runScript(client, 'abortLarge', {
+      keys: [keys.quota(aor), keys.pending(aor), keys.meta(aor, id)],
+      args: [id, this.#chunkCount(this.#end)],
+    }).catch((err: unknown) => {
+      throw unavailable(err, 'abort');
+    });
+    if (!this.destroyed) this.destroy();
+  }
+
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    const offset = this.#sequentialOffset;
+    this.#sequentialOffset += chunk.length;
+    this.writeAt(offset, chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.flush().then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // A writer destroyed before commit (connection lost) must not leave a reservation behind.
+    if (this.#outcome === 'open') {
+      this.abort().then(
+        () => callback(error),
+        () => callback(error),
+      );
+      return;
+    }
+    callback(error);
+  }
+
+  #chunkCount(size: number): number {
+    return Math.ceil(size / this.#ctx.chunks.chunkBytes);
+  }
+
+  /** Grows the quota reservation in steps so that bytes up to `end` are covered. Serialized. */
+  #reserveUpTo(end: number): Promise<void> {
+    if (end <= this.#reserved) return this.#growth;
+    this.#growth = this.#growth.then(async () => {
+      if (end <= this.#reserved) return;
+      const extra = Math.min(
+        Math.max(end - this.#reserved, this.#ctx.chunks.reserveStepBytes),
+        this.#ctx.limits.largeMaxBytes - this.#reserved,
+      );
+      const { client, keys, aor, id } = this.#ctx;
+      const deadline = Date.now() + this.#ctx.chunks.pendingTtlSeconds * 1000;
+      const reply = await runScript(client, 'growLarge', {
+        keys: [keys.quota(aor), keys.pending(aor), keys.meta(aor, id)],
+        args: [id, extra, this.#ctx.limits.maxBytes, deadline],
+      }).catch((err: unknown) => {
+        throw unavailable(err, 'reserve');
+      });
+      this.#reserved = checkScriptResult(Number(reply), `reserve ${id}`);
+    });
+    return this.#growth.catch((err: unknown) => {
+      throw this.#fail(err instanceof StoreError ? err : unavailable(err, 'reserve'));
+    });
+  }
+
+  /** Sends `data` as SETRANGEs into the chunk keys it spans, each key with the pending TTL. */
+  #send(offset: number, data: Buffer): void {
+    const { client, keys, aor, id, chunks } = this.#ctx;
+    const prefix = keys.chunkPrefix(aor, id);
+    const pipeline = client.pipeline();
+    for (let at = 0; at < data.length;) {
+      const absolute = offset + at;
+      const index = Math.floor(absolute / chunks.chunkBytes);
+      const within = absolute - index * chunks.chunkBytes;
+      const take = Math.min(chunks.chunkBytes - within, data.length - at);
+      pipeline.setrange(`${prefix}${index}`, within, data.subarray(at, at + take));
+      pipeline.expire(`${prefix}${index}`, chunks.pendingTtlSeconds * 2);
+      at += take;
+    }
+    this.#inFlight += data.length;
+    pipeline.exec().then(
+      (results) => {
+        const failed = results?.find(([err]) => err)?.[0];
+        if (failed) this.#fail(unavailable(failed, 'write'));
+        this.#settle(data.length);
+      },
+      (err: unknown) => {
+        this.#fail(unavailable(err, 'write'));
+        this.#settle(data.length);
+      },
+    );
+  }
+
+  #settle(bytes: number): void {
+    this.#inFlight -= bytes;
+    if (this.#inFlight <= this.#ctx.chunks.maxInFlightBytes) this.#wake(this.#roomWaiters);
+    if (this.#inFlight === 0) this.#wake(this.#idleWaiters);
+  }
+
+  #wake(waiters: (() => void)[]): void {
+    for (const resolve of waiters.splice(0)) resolve();
+  }
+
+  #fail(error: StoreError): StoreError {
+    this.#failure ??= error;
+    this.#wake(this.#roomWaiters);
+    return this.#failure;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
+  }
+}
+
+function commitFields(details: CommitDetails): string[] {
+  return [
+    'imdnId',
+    details.imdnId ?? '',
+    'dateTime',
+    details.dateTime ?? '',
+    'dispositions',
+    (details.dispositions ?? []).join(','),
+    'cpimHeaders',
+    details.cpimHeaders ?? '',
+  ];
+}
