@@ -23,16 +23,29 @@ describe('a kill -9 of redis-server between acknowledgements', () => {
 
     const acknowledged: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const { message } = await store.storePager({ to, from: 'sip:alice@example.com', contentType: 'text/plain', body: Buffer.from(`m${i}`) });
+      const { message } = await store.storePager({
+        to,
+        from: 'sip:alice@example.com',
+        contentType: 'text/plain',
+        body: Buffer.from(`m${i}`),
+      });
       acknowledged.push(message.id);
     }
     const large = randomBytes(1024 * 1024);
-    const committed = await store.openLarge({ to, from: 'sip:alice@example.com', contentType: 'application/octet-stream' });
+    const committed = await store.openLarge({
+      to,
+      from: 'sip:alice@example.com',
+      contentType: 'application/octet-stream',
+    });
     await committed.writeAt(0, large);
     await committed.commit();
     acknowledged.push(committed.id);
 
-    const halfWritten = await store.openLarge({ to, from: 'sip:alice@example.com', contentType: 'application/octet-stream' });
+    const halfWritten = await store.openLarge({
+      to,
+      from: 'sip:alice@example.com',
+      contentType: 'application/octet-stream',
+    });
     await halfWritten.writeAt(0, randomBytes(300_000));
     await halfWritten.flush();
 

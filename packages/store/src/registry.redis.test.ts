@@ -1,7 +1,20 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, uniquePrefix, waitUntil, withTimeout, type TestRedis } from '@pigeonhole/testkit';
-import { LocationStore, SessionStore, StoreErrorCode, UserStore, digestHa1, type Binding } from './index.js';
+import {
+  startTestRedis,
+  uniquePrefix,
+  waitUntil,
+  withTimeout,
+  type TestRedis,
+} from '@pigeonhole/testkit';
+import {
+  LocationStore,
+  SessionStore,
+  StoreErrorCode,
+  UserStore,
+  digestHa1,
+  type Binding,
+} from './index.js';
 
 let redis: TestRedis;
 let client: Redis;
@@ -20,7 +33,12 @@ const binding = (contact: string, expiresInMs: number, extra: Partial<Binding> =
   params: { '+g.oma.sip-im.large-message': '' },
   callId: 'c1',
   cseq: 1,
-  flow: { transport: 'ws', remote: '127.0.0.1:40000', connectionId: 'conn-1', edge: 'sip:127.0.0.1:5060;transport=tcp' },
+  flow: {
+    transport: 'ws',
+    remote: '127.0.0.1:40000',
+    connectionId: 'conn-1',
+    edge: 'sip:127.0.0.1:5060;transport=tcp',
+  },
   ...extra,
 });
 
@@ -43,11 +61,16 @@ describe('LocationStore', () => {
     await location.put(aor, binding('sip:carol@old', 10));
     await location.put(aor, binding('sip:carol@a', 60_000));
     await location.put(aor, binding('sip:carol@b', 60_000, { instance: '<urn:uuid:1>' }));
-    expect((await location.live(aor, Date.now() + 1000)).map((b) => b.contact).sort()).toEqual(['sip:carol@a', 'sip:carol@b']);
+    expect((await location.live(aor, Date.now() + 1000)).map((b) => b.contact).sort()).toEqual([
+      'sip:carol@a',
+      'sip:carol@b',
+    ]);
     await location.remove(aor, { contact: 'sip:carol@a' });
     expect((await location.live(aor)).map((b) => b.contact)).toEqual(['sip:carol@b']);
     // A binding with an instance id is replaced by a new contact of the same instance (RFC 5626 §6).
-    expect(await location.put(aor, binding('sip:carol@c', 60_000, { instance: '<urn:uuid:1>' }))).toBe(false);
+    expect(
+      await location.put(aor, binding('sip:carol@c', 60_000, { instance: '<urn:uuid:1>' })),
+    ).toBe(false);
     expect((await location.live(aor)).map((b) => b.contact)).toEqual(['sip:carol@c']);
     await location.removeAll(aor);
     expect(await location.live(aor)).toEqual([]);
@@ -68,11 +91,19 @@ describe('SessionStore', () => {
   it('binds a session to exactly one connection', async () => {
     const sessions = new SessionStore({ client, prefix: uniquePrefix() });
     await sessions.reserve(reservation('s1'), 30);
-    expect(await sessions.get('s1')).toMatchObject({ state: 'reserved', to: 'sip:bob@example.com', boundTo: undefined });
+    expect(await sessions.get('s1')).toMatchObject({
+      state: 'reserved',
+      to: 'sip:bob@example.com',
+      boundTo: undefined,
+    });
     await sessions.bind('s1', 'conn-a', 300);
     await sessions.bind('s1', 'conn-a', 300);
-    await expect(sessions.bind('s1', 'conn-b', 300)).rejects.toMatchObject({ code: StoreErrorCode.SESSION_BOUND });
-    await expect(sessions.bind('nope', 'conn-a', 300)).rejects.toMatchObject({ code: StoreErrorCode.NOT_FOUND });
+    await expect(sessions.bind('s1', 'conn-b', 300)).rejects.toMatchObject({
+      code: StoreErrorCode.SESSION_BOUND,
+    });
+    await expect(sessions.bind('nope', 'conn-a', 300)).rejects.toMatchObject({
+      code: StoreErrorCode.NOT_FOUND,
+    });
     expect(await sessions.get('s1')).toMatchObject({ state: 'bound', boundTo: 'conn-a' });
     expect(await sessions.active()).toBe(1);
   });
@@ -82,7 +113,9 @@ describe('SessionStore', () => {
     const sessions = new SessionStore({ client, prefix });
     const subscriber = new Redis(redis.url);
     await subscriber.subscribe(sessions.endedChannel);
-    const ended = new Promise<string>((resolve) => subscriber.once('message', (_channel: string, id: string) => resolve(id)));
+    const ended = new Promise<string>((resolve) =>
+      subscriber.once('message', (_channel: string, id: string) => resolve(id)),
+    );
     await sessions.reserve(reservation('s2'), 30);
     await sessions.end('s2');
     expect(await withTimeout(ended, 5000, 'the ended notice')).toBe('s2');
@@ -96,7 +129,11 @@ describe('SessionStore', () => {
     const sessions = new SessionStore({ client, prefix });
     await sessions.reserve(reservation('s3'), 1);
     expect(await client.ttl(`${prefix}:sess:s3`)).toBeGreaterThan(0);
-    await waitUntil(async () => (await sessions.get('s3')) === undefined, 5000, 'the reservation to expire');
+    await waitUntil(
+      async () => (await sessions.get('s3')) === undefined,
+      5000,
+      'the reservation to expire',
+    );
   });
 });
 
@@ -121,8 +158,8 @@ describe('UserStore', () => {
 
   it('computes the RFC 2617 HA1', () => {
     // RFC 2617 §3.5: Mufasa / testrealm@host.com / Circle Of Life
-    expect(digestHa1('md5', { user: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life' })).toBe(
-      '939e7578ed9e3c518a452acee763bce9',
-    );
+    expect(
+      digestHa1('md5', { user: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life' }),
+    ).toBe('939e7578ed9e3c518a452acee763bce9');
   });
 });

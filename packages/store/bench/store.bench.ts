@@ -1,0 +1,138 @@
+// Store benchmarks, each against a baseline measured in the same run on the same redis-server:
+//   1. pager stores/s vs plain SETs of the same 200-byte value (same concurrency);
+//   2. large-message write MB/s vs raw pipelined SETs of the same chunk keys;
+//   3. Redis memory per stored 200-byte pager message.
+// Usage: pnpm --filter @pigeonhole/store bench [-- --large-mb 1024 --pager 50000]
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { startTestRedis } from '@pigeonhole/testkit';
+import { MessageStore } from '../src/index.js';
+
+const { values } = parseArgs({
+  options: {
+    'large-mb': { type: 'string', default: '1024' },
+    pager: { type: 'string', default: '50000' },
+    memory: { type: 'string', default: '100000' },
+    concurrency: { type: 'string', default: '64' },
+  },
+});
+const LARGE_BYTES = Number(values['large-mb']) * 1024 * 1024;
+const PAGER_COUNT = Number(values.pager);
+const MEMORY_COUNT = Number(values.memory);
+const CONCURRENCY = Number(values.concurrency);
+const CHUNK = 256 * 1024;
+
+async function runConcurrently(
+  count: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number> {
+  const started = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+const redis = await startTestRedis({ appendfsync: 'everysec' });
+const client = new Redis(redis.url);
+const rows: string[][] = [];
+try {
+  const body = randomBytes(200);
+  const store = new MessageStore({
+    client,
+    prefix: 'bench1',
+    limits: { maxMessages: 1e9, maxBytes: 1e15 },
+  });
+  const setSeconds = await runConcurrently(PAGER_COUNT, (i) => client.set(`baseline:${i}`, body));
+  const storeSeconds = await runConcurrently(PAGER_COUNT, (i) =>
+    store.storePager({
+      to: `sip:u${i % 1000}@bench`,
+      from: 'sip:a@bench',
+      contentType: 'text/plain',
+      body,
+    }),
+  );
+  const setRate = PAGER_COUNT / setSeconds;
+  const storeRate = PAGER_COUNT / storeSeconds;
+  rows.push([
+    'pager store (200 B)',
+    `${storeRate.toFixed(0)} /s`,
+    `SET 200 B: ${setRate.toFixed(0)} /s`,
+    (storeRate / setRate).toFixed(2),
+  ]);
+
+  const chunk = randomBytes(CHUNK);
+  let started = process.hrtime.bigint();
+  for (let at = 0, n = 0; at < LARGE_BYTES; at += CHUNK, n++) {
+    const pipeline = client.pipeline();
+    pipeline.set(`baseline:c:${n}`, chunk);
+    if (n % 16 === 15 || at + CHUNK >= LARGE_BYTES) await pipeline.exec();
+    else void pipeline.exec();
+  }
+  const rawSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await client.del(
+    ...Array.from({ length: Math.ceil(LARGE_BYTES / CHUNK) }, (_, n) => `baseline:c:${n}`),
+  );
+  const large = new MessageStore({
+    client,
+    prefix: 'bench2',
+    limits: { largeMaxBytes: 1e15, maxBytes: 1e15 },
+    chunks: { chunkBytes: CHUNK },
+  });
+  started = process.hrtime.bigint();
+  const writer = await large.openLarge({
+    to: 'sip:big@bench',
+    from: 'sip:a@bench',
+    contentType: 'application/octet-stream',
+    announcedSize: LARGE_BYTES,
+  });
+  for (let at = 0; at < LARGE_BYTES; at += CHUNK) await writer.writeAt(at, chunk);
+  await writer.commit();
+  const largeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mb = LARGE_BYTES / 1e6;
+  rows.push([
+    `large write (${values['large-mb']} MiB)`,
+    `${(mb / largeSeconds).toFixed(0)} MB/s`,
+    `raw pipelined SET: ${(mb / rawSeconds).toFixed(0)} MB/s`,
+    (rawSeconds / largeSeconds).toFixed(2),
+  ]);
+  const stored = await large.peek('sip:big@bench');
+  if (stored) await large.ack('sip:big@bench', stored.id);
+
+  const memoryStore = new MessageStore({
+    client,
+    prefix: 'bench3',
+    limits: { maxMessages: 1e9, maxBytes: 1e15 },
+  });
+  const usedMemory = async (): Promise<number> =>
+    Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);
+  const before = await usedMemory();
+  await runConcurrently(MEMORY_COUNT, (i) =>
+    memoryStore.storePager({
+      to: `sip:m${i % 1000}@bench`,
+      from: 'sip:alice@bench',
+      contentType: 'text/plain',
+      body,
+    }),
+  );
+  const perMessage = (await usedMemory()) - before;
+  rows.push([
+    'Redis memory per 200 B pager message',
+    `${(perMessage / MEMORY_COUNT).toFixed(0)} B`,
+    `body: 200 B`,
+    '',
+  ]);
+} finally {
+  await client.quit();
+  await redis.destroy();
+}
+
+console.log(
+  `\nstore benchmark (node ${process.version}, concurrency ${CONCURRENCY}, appendfsync everysec)\n`,
+);
+console.log(['figure', 'pigeonhole', 'baseline (same run)', 'ratio'].join(' | '));
+for (const row of rows) console.log(row.join(' | '));
