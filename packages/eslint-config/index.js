@@ -40,7 +40,7 @@ export default function config(tsconfigRootDir, options = {}) {
       },
     },
     {
-      files: ['**/*.test.ts', 'test/**/*.ts'],
+      files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
       rules: {
         'no-console': 'off',
         '@typescript-eslint/no-floating-promises': 'off',
