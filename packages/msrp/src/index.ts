@@ -1,1 +1,34 @@
-export {};
+export {
+  MsrpDecoder,
+  DEFAULT_DECODER_LIMITS,
+  type DecoderLimits,
+  type DecoderSink,
+} from './msrp-decoder.js';
+export {
+  encodeRequest,
+  encodeResponse,
+  serializeRequest,
+  newMessageId,
+  newTransactionId,
+  type RequestParts,
+  type ResponseParts,
+} from './msrp-encoder.js';
+export {
+  formatByteRange,
+  header,
+  parseByteRange,
+  pathHeader,
+  reportRequest,
+  requiredHeader,
+  type ByteRange,
+  type ContinuationFlag,
+  type MsrpHead,
+  type MsrpHeader,
+  type MsrpRequestHead,
+  type MsrpResponseHead,
+  type ReportRequest,
+} from './msrp-head.js';
+export { MsrpError, MsrpErrorCode, MsrpStatusError } from './msrp-error.js';
+export { MSRP_STATUS, statusComment } from './status.js';
+export { formatMsrpUri, parseMsrpUri, sameMsrpUri, type MsrpUri } from './msrp-uri.js';
+export { buildMsrpSdp, parseMsrpSdp, type MsrpMedia, type MsrpSdpOptions } from './sdp.js';
