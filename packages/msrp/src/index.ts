@@ -32,3 +32,25 @@ export { MsrpError, MsrpErrorCode, MsrpStatusError } from './msrp-error.js';
 export { MSRP_STATUS, statusComment } from './status.js';
 export { formatMsrpUri, parseMsrpUri, sameMsrpUri, type MsrpUri } from './msrp-uri.js';
 export { buildMsrpSdp, parseMsrpSdp, type MsrpMedia, type MsrpSdpOptions } from './sdp.js';
+export {
+  MsrpConnection,
+  type ConnectionEvents,
+  type ConnectionOptions,
+  type SessionResolver,
+} from './msrp-connection.js';
+export { IncomingMessage, type SessionHandler } from './incoming-message.js';
+export {
+  MsrpServer,
+  connectMsrp,
+  MSRP_WS_PROTOCOL,
+  type ConnectOptions,
+  type ServerEvents,
+} from './msrp-server.js';
+export { type SendOptions } from './send-message.js';
+export { ByteRangeTracker } from './byte-range-tracker.js';
+export {
+  SocketTransport,
+  WebSocketTransport,
+  type MsrpTransport,
+  type TransportEvents,
+} from './transport.js';

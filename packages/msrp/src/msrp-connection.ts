@@ -1,0 +1,353 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { MsrpDecoder, type DecoderLimits } from './msrp-decoder.js';
+import { encodeRequest, encodeResponse, newTransactionId } from './msrp-encoder.js';
+import { MsrpError, MsrpErrorCode, MsrpStatusError } from './msrp-error.js';
+import {
+  formatByteRange,
+  header,
+  parseByteRange,
+  pathHeader,
+  reportRequest,
+  type ContinuationFlag,
+  type MsrpHead,
+  type MsrpRequestHead,
+} from './msrp-head.js';
+import { parseMsrpUri } from './msrp-uri.js';
+import { IncomingMessage, type SessionHandler } from './incoming-message.js';
+import { OutgoingTransactions } from './outgoing-transactions.js';
+import { sendMessage, type SendOptions } from './send-message.js';
+import type { MsrpTransport } from './transport.js';
+
+/** The application's answer to a first request for a session on a connection: a handler, or a status (481, 506). */
+export type SessionResolver = (request: {
+  readonly sessionId: string;
+  readonly toPath: readonly string[];
+  readonly fromPath: readonly string[];
+  readonly connection: MsrpConnection;
+}) => Promise<SessionHandler | number>;
+
+/** Options of a connection. */
+export interface ConnectionOptions {
+  /** Called on the first request for a session id; without it, every session is unknown (481). */
+  readonly resolveSession?: SessionResolver;
+  readonly decoderLimits?: Partial<DecoderLimits>;
+  /** RFC 4975 §7.2: a sender waits this long for a transaction response. @defaultValue 30000 */
+  readonly transactionTimeoutMs?: number;
+}
+
+/** Events of a connection. */
+export interface ConnectionEvents {
+  /** The connection closed; sessions on it failed (RFC 4975 §5.3). */
+  close: [MsrpError | undefined];
+  /** Input that was refused (400) or made the connection close: for the application's log. */
+  protocolError: [MsrpError];
+  /** A REPORT arrived (never answered, RFC 4975 §7.1.2). */
+  report: [MsrpRequestHead];
+}
+
+/** The chunk being decoded. */
+interface CurrentChunk {
+  readonly head: MsrpHead;
+  message?: IncomingMessage;
+  /** 0-based offset of this chunk's first body byte in its message. */
+  readonly start: number;
+  status?: number;
+}
+
+/**
+ * One MSRP connection (TCP, TLS or WebSocket): decodes chunks, binds sessions through the application's
+ * resolver, delivers message bodies with backpressure (the transport pauses while the application's
+ * hooks run), answers transactions to the previous hop, and sends messages.
+ */
+export class MsrpConnection extends EventEmitter<ConnectionEvents> {
+  readonly id = randomUUID();
+  readonly transport: MsrpTransport;
+  readonly #decoder: MsrpDecoder;
+  readonly #resolve: SessionResolver | undefined;
+  readonly #sessions = new Map<string, SessionHandler | number>();
+  readonly #messages = new Map<string, IncomingMessage>();
+  readonly outgoing: OutgoingTransactions;
+  #work: Promise<void> = Promise.resolve();
+  #pendingTasks = 0;
+  #chunk: CurrentChunk | undefined;
+  #closed = false;
+
+  constructor(transport: MsrpTransport, options: ConnectionOptions = {}) {
+    super();
+    this.transport = transport;
+    this.#resolve = options.resolveSession;
+    this.outgoing = new OutgoingTransactions(options.transactionTimeoutMs ?? 30_000);
+    this.#decoder = new MsrpDecoder(
+      {
+        onHead: (head) => this.#onHead(head),
+        onBody: (data, offset) => {
+          // Tasks run later: capture the chunk this piece belongs to now.
+          const chunk = this.#chunk;
+          if (chunk) this.#task(() => this.#onBody(chunk, data, offset));
+        },
+        onEnd: (flag, bodyBytes) => this.#onEnd(flag, bodyBytes),
+      },
+      options.decoderLimits,
+    );
+    transport.on('data', (data) => this.#onData(data));
+    transport.once('close', () => void this.#onClose());
+  }
+
+  /** Bytes received and sent on this connection's messages. */
+  readonly figures = { bytesIn: 0, bytesOut: 0 };
+
+  /** Sends one message; resolves when the last chunk's 200 (or the success REPORT) arrived. */
+  send(options: SendOptions): Promise<{ messageId: string }> {
+    return sendMessage(this, options);
+  }
+
+  /** Writes a request or response; resolves when the transport can take more. @internal */
+  async write(parts: readonly Buffer[]): Promise<void> {
+    if (this.#closed) throw new MsrpError(MsrpErrorCode.CONNECTION_CLOSED, 'connection closed');
+    if (this.transport.write(parts)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.transport.off('drain', done);
+        this.transport.off('close', done);
+        resolve();
+      };
+      this.transport.on('drain', done);
+      this.transport.on('close', done);
+    });
+  }
+
+  /** Closes the connection after the work queued so far (in-flight chunks are answered first). */
+  async close(): Promise<void> {
+    await this.#work;
+    this.transport.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #onData(data: Buffer): void {
+    try {
+      this.#decoder.write(data);
+    } catch (err) {
+      this.#protocolFailure(err);
+      return;
+    }
+    if (this.#pendingTasks > 0) {
+      this.transport.pause();
+      void this.#work.then(() => {
+        if (!this.#closed) this.transport.resume();
+      });
+    }
+  }
+
+  /** Queues async work; the transport stays paused until the queue drains. */
+  #task(run: () => Promise<void> | void): void {
+    this.#pendingTasks++;
+    this.#work = this.#work
+      .then(run)
+      .catch((err: unknown) => this.#protocolFailure(err))
+      .finally(() => {
+        this.#pendingTasks--;
+      });
+  }
+
+  #onHead(head: MsrpHead): void {
+    if (head.kind === 'response') {
+      this.#chunk = { head, start: 0 };
+      return;
+    }
+    let start = 0;
+    try {
+      const range = header(head, 'Byte-Range');
+      start = range ? parseByteRange(range).start - 1 : 0;
+      pathHeader(head, 'To-Path');
+      pathHeader(head, 'From-Path');
+    } catch (err) {
+      // RFC 4975 §7.3: a request we can identify but not accept gets 400.
+      this.#chunk = { head, start, status: 400 };
+      this.emit(
+        'protocolError',
+        err instanceof MsrpError ? err : new MsrpError(MsrpErrorCode.BAD_HEADER, String(err)),
+      );
+      return;
+    }
+    const chunk: CurrentChunk = { head, start };
+    this.#chunk = chunk;
+    if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, head));
+    else if (head.method !== 'REPORT') chunk.status = 501;
+  }
+
+  /** Finds the session and message of a SEND chunk, resolving the session on first use. */
+  async #bindChunk(chunk: CurrentChunk, head: MsrpRequestHead): Promise<void> {
+    const toPath = pathHeader(head, 'To-Path');
+    const fromPath = pathHeader(head, 'From-Path');
+    const sessionId = parseMsrpUri(toPath[0] ?? '').sessionId;
+    let session = this.#sessions.get(sessionId);
+    if (session === undefined) {
+      session = this.#resolve
+        ? await this.#resolve({ sessionId, toPath, fromPath, connection: this })
+        : 481;
+      // A refusal is not remembered: the session may be reserved a moment later.
+      if (typeof session !== 'number') this.#sessions.set(sessionId, session);
+    }
+    if (typeof session === 'number') {
+      chunk.status = session;
+      return;
+    }
+    const contentType = header(head, 'Content-Type');
+    if (contentType === undefined) return; // A bodiless SEND is a keepalive (RFC 4975 §7.1): answered, not stored.
+    const messageId = header(head, 'Message-ID') ?? '';
+    const key = `${sessionId}\n${messageId}`;
+    let message = this.#messages.get(key);
+    if (!message) {
+      message = new IncomingMessage(sessionId, messageId, {
+        contentType,
+        fromPath,
+        toPath,
+        reports: reportRequest(head),
+      });
+      this.#messages.set(key, message);
+    }
+    const range = header(head, 'Byte-Range');
+    const total = range ? parseByteRange(range).total : '*';
+    if (total !== '*') message.tracker.total = total;
+    chunk.message = message;
+    if (message.refusedWith !== undefined) chunk.status = message.refusedWith;
+  }
+
+  async #onBody(chunk: CurrentChunk, data: Buffer, offset: number): Promise<void> {
+    const message = chunk.message;
+    if (!message || chunk.status !== undefined) return;
+    const handler = this.#sessions.get(message.sessionId);
+    if (typeof handler !== 'object') return;
+    const at = chunk.start + offset;
+    this.figures.bytesIn += data.length;
+    try {
+      await handler.onData(message, at, data);
+      message.tracker.add(at, data.length);
+    } catch (err) {
+      await this.#refuse(message, chunk, err);
+    }
+  }
+
+  #onEnd(flag: ContinuationFlag, bodyBytes: number): void {
+    const chunk = this.#chunk;
+    this.#chunk = undefined;
+    if (!chunk) return;
+    if (chunk.head.kind === 'response') {
+      this.outgoing.settle(chunk.head);
+      return;
+    }
+    const head = chunk.head;
+    if (head.method === 'REPORT') {
+      this.outgoing.reportArrived(head);
+      this.emit('report', head);
+      return;
+    }
+    this.#task(() => this.#finishChunk({ chunk, head, flag, bodyBytes }));
+  }
+
+  async #finishChunk(end: {
+    chunk: CurrentChunk;
+    head: MsrpRequestHead;
+    flag: ContinuationFlag;
+    bodyBytes: number;
+  }): Promise<void> {
+    const { chunk, head, flag } = end;
+    const message = chunk.message;
+    if (message && chunk.status === undefined && !message.settled) {
+      const handler = this.#sessions.get(message.sessionId);
+      if (flag === '$') message.tracker.total = chunk.start + end.bodyBytes;
+      if (flag === '#') await this.#settle(message, 'aborted');
+      else if (message.tracker.complete && typeof handler === 'object') {
+        try {
+          message.settled = true;
+          await handler.onComplete(message);
+          this.#messages.delete(`${message.sessionId}\n${message.messageId}`);
+          if (message.details.reports.success) await this.#sendReport(message, 200);
+        } catch (err) {
+          await this.#refuse(message, chunk, err);
+        }
+      }
+    }
+    await this.#respond(head, chunk.status ?? 200);
+  }
+
+  /** Records a refusal: this chunk and later chunks of the message get `status`; the handler hears onAbort. */
+  async #refuse(message: IncomingMessage, chunk: CurrentChunk, err: unknown): Promise<void> {
+    const status = err instanceof MsrpStatusError ? err.status : 400;
+    if (!(err instanceof MsrpStatusError))
+      this.emit('protocolError', new MsrpError(MsrpErrorCode.REFUSED, String(err), { cause: err }));
+    message.refusedWith = status;
+    chunk.status = status;
+    message.settled = false;
+    await this.#settle(message, 'refused');
+    if (message.details.reports.failure === 'yes') await this.#sendReport(message, status);
+  }
+
+  async #settle(message: IncomingMessage, reason: 'aborted' | 'refused' | 'closed'): Promise<void> {
+    if (message.settled) return;
+    message.settled = true;
+    if (reason !== 'refused') this.#messages.delete(`${message.sessionId}\n${message.messageId}`);
+    const handler = this.#sessions.get(message.sessionId);
+    if (typeof handler === 'object') await handler.onAbort?.(message, reason);
+  }
+
+  /** RFC 4975 §7.2: the response goes to the previous hop; Failure-Report no → none, partial → errors only. */
+  async #respond(head: MsrpRequestHead, status: number): Promise<void> {
+    const reports = reportRequest(head);
+    if (reports.failure === 'no' || (reports.failure === 'partial' && status === 200)) return;
+    let toPath: string[];
+    let fromPath: string[];
+    try {
+      toPath = pathHeader(head, 'From-Path').slice(0, 1);
+      fromPath = pathHeader(head, 'To-Path').slice(0, 1);
+    } catch {
+      return; // Without paths there is nobody to answer; the protocolError was emitted already.
+    }
+    await this.write([
+      encodeResponse({ transactionId: head.transactionId, status, toPath, fromPath }),
+    ]).catch(() => undefined);
+  }
+
+  /** A REPORT about a received message (RFC 4975 §7.1.2): Status 000 <code>, Byte-Range of what arrived. */
+  async #sendReport(message: IncomingMessage, status: number): Promise<void> {
+    const total = message.tracker.total ?? message.tracker.received;
+    const range = formatByteRange({ start: 1, end: message.tracker.received, total });
+    const parts = encodeRequest({
+      transactionId: newTransactionId(),
+      method: 'REPORT',
+      toPath: [...message.details.fromPath].reverse(),
+      fromPath: message.details.toPath.slice(0, 1),
+      headers: [
+        ['Message-ID', message.messageId],
+        ['Byte-Range', range],
+        ['Status', `000 ${status} ${status === 200 ? 'OK' : 'Failed'}`],
+      ],
+    });
+    await this.write(parts).catch(() => undefined);
+  }
+
+  #protocolFailure(err: unknown): void {
+    const error =
+      err instanceof MsrpError
+        ? err
+        : new MsrpError(MsrpErrorCode.DECODER_FAILED, String(err), { cause: err });
+    this.emit('protocolError', error);
+    // The stream's framing is lost: nothing further can be answered reliably (RFC 4975 §7.3).
+    this.transport.close();
+  }
+
+  async #onClose(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.outgoing.failAll(new MsrpError(MsrpErrorCode.CONNECTION_CLOSED, 'connection closed'));
+    await this.#work.catch(() => undefined);
+    for (const message of this.#messages.values()) await this.#settle(message, 'closed');
+    for (const session of this.#sessions.values())
+      if (typeof session === 'object') session.onClose?.();
+    this.emit('close', undefined);
+  }
+}

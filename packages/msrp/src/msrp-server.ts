@@ -1,0 +1,124 @@
+import { EventEmitter, once } from 'node:events';
+import { createServer, connect as netConnect, type AddressInfo, type Server } from 'node:net';
+import {
+  createServer as createTlsServer,
+  connect as tlsConnect,
+  type ConnectionOptions as TlsConnectOptions,
+  type TlsOptions,
+} from 'node:tls';
+import { WebSocket, WebSocketServer } from 'ws';
+import { MsrpConnection, type ConnectionOptions } from './msrp-connection.js';
+import { MsrpError, MsrpErrorCode } from './msrp-error.js';
+import { parseMsrpUri, type MsrpUri } from './msrp-uri.js';
+import { SocketTransport, WebSocketTransport } from './transport.js';
+
+/** RFC 7977 §4: the WebSocket subprotocol of MSRP. */
+export const MSRP_WS_PROTOCOL = 'msrp';
+
+/** Events of a server. */
+export interface ServerEvents {
+  connection: [MsrpConnection];
+}
+
+/** Accepts MSRP connections over TCP, TLS and WebSocket, all behind one connection type. */
+export class MsrpServer extends EventEmitter<ServerEvents> {
+  readonly #options: ConnectionOptions;
+  readonly #closers: (() => Promise<void>)[] = [];
+  readonly connections = new Set<MsrpConnection>();
+
+  constructor(options: ConnectionOptions = {}) {
+    super();
+    this.#options = options;
+  }
+
+  /** Listens for TCP, or TLS (`msrps`) when `tls` is given. */
+  async listenTcp(options: { host: string; port: number; tls?: TlsOptions }): Promise<AddressInfo> {
+    const kind = options.tls ? 'tls' : 'tcp';
+    const server: Server = options.tls
+      ? createTlsServer(options.tls, (socket) => this.#accept(new SocketTransport(socket, 'tls')))
+      : createServer((socket) => this.#accept(new SocketTransport(socket, kind)));
+    server.listen(options.port, options.host);
+    await once(server, 'listening');
+    this.#closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    return server.address() as AddressInfo;
+  }
+
+  /** Listens for WebSocket connections offering the `msrp` subprotocol (RFC 7977 §4). */
+  async listenWebSocket(options: { host: string; port: number }): Promise<AddressInfo> {
+    const wss = new WebSocketServer({
+      host: options.host,
+      port: options.port,
+      handleProtocols: (protocols) => (protocols.has(MSRP_WS_PROTOCOL) ? MSRP_WS_PROTOCOL : false),
+    });
+    wss.on('connection', (ws, request) => {
+      if (ws.protocol !== MSRP_WS_PROTOCOL) {
+        ws.close(1002, 'subprotocol msrp required');
+        return;
+      }
+      this.#accept(
+        new WebSocketTransport(
+          ws,
+          `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? 0}`,
+        ),
+      );
+    });
+    await once(wss, 'listening');
+    this.#closers.push(() => new Promise((resolve) => wss.close(() => resolve())));
+    return wss.address() as AddressInfo;
+  }
+
+  /** Stops listening and closes every connection. */
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.transport.close();
+    await Promise.all(this.#closers.splice(0).map((close) => close()));
+  }
+
+  #accept(transport: SocketTransport | WebSocketTransport): void {
+    const connection = new MsrpConnection(transport, this.#options);
+    this.connections.add(connection);
+    connection.once('close', () => this.connections.delete(connection));
+    this.emit('connection', connection);
+  }
+}
+
+/** Options of {@link connectMsrp}. */
+export interface ConnectOptions extends ConnectionOptions {
+  /** TLS options for `msrps` URIs. */
+  readonly tls?: TlsConnectOptions;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Connects to the peer named by an MSRP URI (the first URI of its `a=path`): TCP, TLS for `msrps`, or
+ * WebSocket for `;ws` (RFC 7977, `ws://host:port/`).
+ */
+export async function connectMsrp(
+  target: string | MsrpUri,
+  options: ConnectOptions = {},
+): Promise<MsrpConnection> {
+  const uri = typeof target === 'string' ? parseMsrpUri(target) : target;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    if (uri.transport === 'ws') {
+      const ws = new WebSocket(
+        `${uri.secure ? 'wss' : 'ws'}://${uri.host.includes(':') ? `[${uri.host}]` : uri.host}:${uri.port}/`,
+        MSRP_WS_PROTOCOL,
+        { ...options.tls },
+      );
+      await once(ws, 'open', { signal });
+      return new MsrpConnection(new WebSocketTransport(ws, `${uri.host}:${uri.port}`), options);
+    }
+    const socket = uri.secure
+      ? tlsConnect({ host: uri.host, port: uri.port, servername: uri.host, ...options.tls })
+      : netConnect({ host: uri.host, port: uri.port });
+    await once(socket, uri.secure ? 'secureConnect' : 'connect', { signal });
+    return new MsrpConnection(new SocketTransport(socket, uri.secure ? 'tls' : 'tcp'), options);
+  } catch (err) {
+    throw new MsrpError(
+      MsrpErrorCode.CONNECTION_CLOSED,
+      `cannot connect to ${uri.host}:${uri.port}: ${String(err)}`,
+      { cause: err },
+    );
+  }
+}

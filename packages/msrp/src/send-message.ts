@@ -1,0 +1,135 @@
+import { encodeRequest, newMessageId, newTransactionId } from './msrp-encoder.js';
+import { MsrpError, MsrpErrorCode } from './msrp-error.js';
+import type { MsrpConnection } from './msrp-connection.js';
+
+/** A message to send over a connection. */
+export interface SendOptions {
+  /** The peer's path (its `a=path`), first hop first. */
+  readonly toPath: readonly string[];
+  /** Our own URI(s). */
+  readonly fromPath: readonly string[];
+  readonly contentType: string;
+  /** The body: bytes, or a stream / async iterable of Buffers (read with backpressure). */
+  readonly body: Buffer | Iterable<Buffer> | AsyncIterable<Buffer>;
+  /** The total size when known in advance; otherwise chunks say `*` until the last. */
+  readonly size?: number;
+  readonly messageId?: string;
+  /** Bytes per chunk. @defaultValue 65536 */
+  readonly chunkSize?: number;
+  /** Ask for a success REPORT and resolve on it rather than on the last 200. @defaultValue false */
+  readonly successReport?: boolean;
+  /** Stops the message: the next chunk goes out with `#` (RFC 4975 §7.1). */
+  readonly signal?: AbortSignal;
+  /** Called after each chunk is written, with the bytes sent so far (progress bars). */
+  readonly onProgress?: (sent: number) => void;
+}
+
+/** Re-chunks a body into pieces of exactly `size` bytes (the last one shorter). */
+async function* rechunk(
+  body: Buffer | Iterable<Buffer> | AsyncIterable<Buffer>,
+  size: number,
+): AsyncGenerator<Buffer> {
+  if (Buffer.isBuffer(body)) {
+    for (let at = 0; at < body.length; at += size) yield body.subarray(at, at + size);
+    return;
+  }
+  let parts: Buffer[] = [];
+  let held = 0;
+  for await (const piece of body) {
+    let data = piece;
+    while (held + data.length >= size) {
+      const take = size - held;
+      parts.push(data.subarray(0, take));
+      yield parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
+      parts = [];
+      held = 0;
+      data = data.subarray(take);
+    }
+    if (data.length > 0) {
+      parts.push(data);
+      held += data.length;
+    }
+  }
+  if (held > 0) yield Buffer.concat(parts);
+}
+
+/**
+ * Sends one message in chunks (RFC 4975 §7.1): Byte-Range on every chunk, `+` until the last, `$` on it.
+ * Transaction responses are awaited in the background; the first non-200 (e.g. 413) stops the message.
+ * Resolves once every chunk got its 200, or on the success REPORT when asked for.
+ */
+export async function sendMessage(
+  connection: MsrpConnection,
+  options: SendOptions,
+): Promise<{ messageId: string }> {
+  const messageId = options.messageId ?? newMessageId();
+  const chunkSize = options.chunkSize ?? 65_536;
+  const responses: Promise<number>[] = [];
+  let refused: MsrpError | undefined;
+  const report = options.successReport ? connection.outgoing.waitForReport(messageId) : undefined;
+  report?.catch(() => undefined);
+  let sent = 0;
+  const send = async (piece: Buffer, last: boolean, flag: '$' | '+' | '#'): Promise<void> => {
+    const transactionId = newTransactionId();
+    const total = last
+      ? String(sent + piece.length)
+      : options.size === undefined
+        ? '*'
+        : String(options.size);
+    const end = piece.length === 0 ? sent : sent + piece.length;
+    const response = connection.outgoing.response(transactionId);
+    response.then(
+      (status) => {
+        if (status !== 200)
+          refused ??= new MsrpError(MsrpErrorCode.REFUSED, `peer answered ${status}`, { status });
+      },
+      (err: unknown) => {
+        refused ??=
+          err instanceof MsrpError ? err : new MsrpError(MsrpErrorCode.REFUSED, String(err));
+      },
+    );
+    responses.push(response);
+    await connection.write(
+      encodeRequest({
+        transactionId,
+        method: 'SEND',
+        toPath: options.toPath,
+        fromPath: options.fromPath,
+        headers: [
+          ['Message-ID', messageId],
+          ['Byte-Range', `${sent + 1}-${end}/${total}`],
+          ...(options.successReport ? ([['Success-Report', 'yes']] as const) : []),
+        ],
+        contentType: options.contentType,
+        body: piece,
+        flag,
+      }),
+    );
+    sent += piece.length;
+    connection.figures.bytesOut += piece.length;
+    options.onProgress?.(sent);
+  };
+
+  // One chunk of look-ahead: a chunk is the last one only when the body has nothing after it.
+  let previous: Buffer | undefined;
+  for await (const piece of rechunk(options.body, chunkSize)) {
+    if (refused) throw refused;
+    if (options.signal?.aborted) {
+      await send(previous ?? Buffer.alloc(0), false, '#');
+      throw new MsrpError(MsrpErrorCode.REFUSED, 'message aborted by the sender');
+    }
+    if (previous) await send(previous, false, '+');
+    previous = piece;
+  }
+  await send(previous ?? Buffer.alloc(0), true, '$');
+  const statuses = await Promise.allSettled(responses);
+  if (refused) throw refused;
+  if (statuses.some((s) => s.status === 'rejected'))
+    throw new MsrpError(MsrpErrorCode.REFUSED, 'a chunk was not answered');
+  if (report) {
+    const status = await report;
+    if (status !== 200)
+      throw new MsrpError(MsrpErrorCode.REFUSED, `REPORT said ${status}`, { status });
+  }
+  return { messageId };
+}

@@ -1,0 +1,285 @@
+// MSRP sessions over real loopback sockets: session matching, transaction responses, REPORTs,
+// out-of-order and interleaved chunks, 413, abort, keepalive and connection loss.
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTimeout } from '@pigeonhole/testkit';
+import {
+  MsrpServer,
+  MsrpStatusError,
+  connectMsrp,
+  encodeRequest,
+  MsrpDecoder,
+  type IncomingMessage,
+  type MsrpHead,
+  type SessionHandler,
+} from './index.js';
+
+/** A handler that assembles bodies at their offsets, and records what happened. */
+function recorder(options: { refuseAfter?: number } = {}) {
+  const bodies = new Map<string, Buffer>();
+  const completed: string[] = [];
+  const aborted: [string, string][] = [];
+  let settle: (() => void) | undefined;
+  const handler: SessionHandler = {
+    onData(message: IncomingMessage, offset: number, data: Buffer) {
+      if (options.refuseAfter !== undefined && offset + data.length > options.refuseAfter)
+        throw new MsrpStatusError(413, 'Message Too Large');
+      const current = bodies.get(message.messageId) ?? Buffer.alloc(0);
+      const grown =
+        current.length >= offset + data.length
+          ? current
+          : Buffer.concat([current, Buffer.alloc(offset + data.length - current.length)]);
+      data.copy(grown, offset);
+      bodies.set(message.messageId, grown);
+    },
+    onComplete(message) {
+      completed.push(message.messageId);
+      settle?.();
+    },
+    onAbort(message, reason) {
+      aborted.push([message.messageId, reason]);
+      settle?.();
+    },
+  };
+  const next = (): Promise<void> => new Promise((resolve) => (settle = resolve));
+  return { handler, bodies, completed, aborted, next };
+}
+
+describe('MSRP sessions over TCP', () => {
+  const server = new MsrpServer({
+    resolveSession: ({ sessionId }) => {
+      if (sessionId === 'bound-elsewhere') return Promise.resolve(506);
+      const session = sessions.get(sessionId);
+      return Promise.resolve(session ? session.handler : 481);
+    },
+  });
+  const sessions = new Map<string, ReturnType<typeof recorder>>();
+  let port = 0;
+  const toPath = (sessionId: string): string[] => [`msrp://127.0.0.1:${port}/${sessionId};tcp`];
+  const fromPath = ['msrp://127.0.0.1:9/client1;tcp'];
+
+  beforeAll(async () => {
+    port = (await server.listenTcp({ host: '127.0.0.1', port: 0 })).port;
+  });
+  afterAll(() => server.close());
+
+  it('moves a message and answers every chunk to the previous hop', async () => {
+    const rec = recorder();
+    sessions.set('s-basic', rec);
+    const connection = await connectMsrp(toPath('s-basic')[0] ?? '');
+    const body = randomBytes(200_000);
+    const { messageId } = await connection.send({
+      toPath: toPath('s-basic'),
+      fromPath,
+      contentType: 'application/octet-stream',
+      body,
+      chunkSize: 7001,
+    });
+    expect(rec.completed).toEqual([messageId]);
+    expect(rec.bodies.get(messageId)?.equals(body)).toBe(true);
+    await connection.close();
+  });
+
+  it('answers 481 for an unknown session and 506 for one bound elsewhere', async () => {
+    const connection = await connectMsrp(toPath('nope')[0] ?? '');
+    await expect(
+      connection.send({
+        toPath: toPath('nope'),
+        fromPath,
+        contentType: 'text/plain',
+        body: Buffer.from('x'),
+      }),
+    ).rejects.toMatchObject({ status: 481 });
+    await expect(
+      connection.send({
+        toPath: toPath('bound-elsewhere'),
+        fromPath,
+        contentType: 'text/plain',
+        body: Buffer.from('x'),
+      }),
+    ).rejects.toMatchObject({ status: 506 });
+    await connection.close();
+  });
+
+  it('stops a message with 413 mid-stream and tells the handler', async () => {
+    const rec = recorder({ refuseAfter: 100_000 });
+    sessions.set('s-413', rec);
+    const connection = await connectMsrp(toPath('s-413')[0] ?? '');
+    const aborted = rec.next();
+    await expect(
+      connection.send({
+        toPath: toPath('s-413'),
+        fromPath,
+        contentType: 'x/y',
+        body: randomBytes(1_000_000),
+        chunkSize: 65_536,
+      }),
+    ).rejects.toMatchObject({ status: 413 });
+    await withTimeout(aborted, 5000, 'onAbort');
+    expect(rec.aborted.map(([, reason]) => reason)).toEqual(['refused']);
+    expect(rec.completed).toEqual([]);
+    await connection.close();
+  });
+
+  it('interleaves two messages in one session', async () => {
+    const rec = recorder();
+    sessions.set('s-two', rec);
+    const connection = await connectMsrp(toPath('s-two')[0] ?? '');
+    const a = randomBytes(300_000);
+    const b = randomBytes(250_000);
+    const [ra, rb] = await Promise.all([
+      connection.send({
+        toPath: toPath('s-two'),
+        fromPath,
+        contentType: 'x/a',
+        body: a,
+        chunkSize: 10_000,
+      }),
+      connection.send({
+        toPath: toPath('s-two'),
+        fromPath,
+        contentType: 'x/b',
+        body: b,
+        chunkSize: 9_000,
+      }),
+    ]);
+    expect(rec.bodies.get(ra.messageId)?.equals(a)).toBe(true);
+    expect(rec.bodies.get(rb.messageId)?.equals(b)).toBe(true);
+    await connection.close();
+  });
+
+  it('resolves on the success REPORT when asked for one', async () => {
+    const rec = recorder();
+    sessions.set('s-report', rec);
+    const connection = await connectMsrp(toPath('s-report')[0] ?? '');
+    const reports: MsrpHead[] = [];
+    connection.on('report', (head) => reports.push(head));
+    await connection.send({
+      toPath: toPath('s-report'),
+      fromPath,
+      contentType: 'text/plain',
+      body: Buffer.from('hello'),
+      successReport: true,
+    });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.headers).toContainEqual(['Status', '000 200 OK']);
+    expect(reports[0]?.headers).toContainEqual(['Byte-Range', '1-5/5']);
+    await connection.close();
+  });
+
+  it('tells the handler of an abort (#) and of a lost connection', async () => {
+    const rec = recorder();
+    sessions.set('s-abort', rec);
+    const connection = await connectMsrp(toPath('s-abort')[0] ?? '');
+    const controller = new AbortController();
+    const aborted = rec.next();
+    function* slowBody(): Generator<Buffer> {
+      yield randomBytes(70_000);
+      controller.abort();
+      yield randomBytes(70_000);
+    }
+    await expect(
+      connection.send({
+        toPath: toPath('s-abort'),
+        fromPath,
+        contentType: 'x/y',
+        body: slowBody(),
+        chunkSize: 65_536,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow(/aborted/);
+    await withTimeout(aborted, 5000, 'onAbort after #');
+    expect(rec.aborted.at(-1)?.[1]).toBe('aborted');
+
+    const lost = rec.next();
+    function* neverEnding(): Generator<Buffer> {
+      yield randomBytes(70_000);
+      yield randomBytes(70_000);
+      connection.transport.close();
+      yield randomBytes(70_000);
+    }
+    await expect(
+      connection.send({
+        toPath: toPath('s-abort'),
+        fromPath,
+        contentType: 'x/y',
+        body: neverEnding(),
+      }),
+    ).rejects.toThrow();
+    await withTimeout(lost, 5000, 'onAbort after the connection closed');
+    expect(rec.aborted.at(-1)?.[1]).toBe('closed');
+  });
+
+  it('takes chunks out of order, answers a bodiless SEND, and 400s a bad Byte-Range', async () => {
+    const rec = recorder();
+    sessions.set('s-raw', rec);
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const responses: MsrpHead[] = [];
+    const decoder = new MsrpDecoder({
+      onHead: (head) => responses.push(head),
+      onBody: () => undefined,
+      onEnd: () => undefined,
+    });
+    socket.on('data', (data: Buffer) => decoder.write(data));
+    const body = randomBytes(50_000);
+    const completed = rec.next();
+    const chunk = ([start, end]: [number, number], flag: '$' | '+', tid: string): Buffer[] =>
+      encodeRequest({
+        transactionId: tid,
+        method: 'SEND',
+        toPath: toPath('s-raw'),
+        fromPath,
+        headers: [
+          ['Message-ID', 'ooo'],
+          ['Byte-Range', `${start + 1}-${end}/${end === body.length ? body.length : '*'}`],
+        ],
+        contentType: 'x/y',
+        body: body.subarray(start, end),
+        flag,
+      });
+    socket.write(Buffer.concat(chunk([40_000, 50_000], '$', 'tid00003')));
+    socket.write(Buffer.concat(chunk([0, 25_000], '+', 'tid00001')));
+    socket.write(Buffer.concat(chunk([20_000, 40_000], '+', 'tid00002')));
+    await withTimeout(completed, 5000, 'completion from out-of-order chunks');
+    expect(rec.bodies.get('ooo')?.equals(body)).toBe(true);
+    socket.write(
+      Buffer.concat(
+        encodeRequest({
+          transactionId: 'keep0001',
+          method: 'SEND',
+          toPath: toPath('s-raw'),
+          fromPath,
+        }),
+      ),
+    );
+    socket.write(
+      Buffer.concat(
+        encodeRequest({
+          transactionId: 'badr0001',
+          method: 'SEND',
+          toPath: toPath('s-raw'),
+          fromPath,
+          headers: [['Byte-Range', '0-x']],
+          contentType: 'x/y',
+          body: Buffer.from('z'),
+        }),
+      ),
+    );
+    while (responses.length < 5) await once(socket, 'data');
+    const byTid = Object.fromEntries(
+      responses.map((h) => [h.transactionId, h.kind === 'response' ? h.status : 0]),
+    );
+    expect(byTid).toEqual({
+      tid00001: 200,
+      tid00002: 200,
+      tid00003: 200,
+      keep0001: 200,
+      badr0001: 400,
+    });
+    expect(rec.completed).toEqual(['ooo']);
+    socket.destroy();
+  });
+});
