@@ -27,6 +27,8 @@ export interface DecoderSink {
 type State = 'start-line' | 'headers' | 'body' | 'end-flag' | 'failed';
 
 const CRLF = Buffer.from('\r\n');
+/** Most bytes joined to a pending partial line at once. */
+const LINE_JOIN = 4096;
 const EMPTY = Buffer.alloc(0);
 // RFC 4975 §9: transact-id = ident = ALPHANUM 3*31ident-char.
 const START_LINE = /^MSRP ([A-Za-z0-9][A-Za-z0-9.\-+%=]{3,31}) (?:([A-Z]+)|(\d{3})(?: (.*))?)$/;

@@ -4,8 +4,11 @@ import { MsrpError, MsrpErrorCode } from './msrp-error.js';
 interface Pending {
   resolve(status: number): void;
   reject(error: MsrpError): void;
-  timer: NodeJS.Timeout;
+  deadline: number;
 }
+
+/** How often deadlines are checked: one timer for all transactions, not one each. */
+const SWEEP_MS = 1000;
 
 /**
  * Requests we sent that wait for their transaction response (RFC 4975 §7.2: 30 s by default), and
@@ -15,6 +18,7 @@ export class OutgoingTransactions {
   readonly #timeoutMs: number;
   readonly #pending = new Map<string, Pending>();
   readonly #reports = new Map<string, Pending>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(timeoutMs: number) {
     this.#timeoutMs = timeoutMs;
@@ -45,10 +49,7 @@ export class OutgoingTransactions {
   /** The connection closed: every waiter fails. */
   failAll(error: MsrpError): void {
     for (const map of [this.#pending, this.#reports]) {
-      for (const pending of map.values()) {
-        clearTimeout(pending.timer);
-        pending.reject(error);
-      }
+      for (const pending of map.values()) pending.reject(error);
       map.clear();
     }
   }
@@ -59,25 +60,34 @@ export class OutgoingTransactions {
   }
 
   #wait(map: Map<string, Pending>, key: string, timeoutMs: number): Promise<number> {
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(SWEEP_MS, timeoutMs)).unref();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        map.delete(key);
-        reject(
-          new MsrpError(MsrpErrorCode.TIMEOUT, `no answer for ${key} within ${timeoutMs} ms`, {
-            status: 408,
-          }),
-        );
-      }, timeoutMs);
-      timer.unref();
-      map.set(key, { resolve, reject, timer });
+      map.set(key, { resolve, reject, deadline: Date.now() + timeoutMs });
     });
+  }
+
+  /** Fails the waiters whose deadline passed (a local 408, RFC 4975 §7.2). */
+  #sweep(): void {
+    const now = Date.now();
+    for (const map of [this.#pending, this.#reports]) {
+      for (const [key, pending] of map) {
+        if (pending.deadline > now) continue;
+        map.delete(key);
+        pending.reject(
+          new MsrpError(MsrpErrorCode.TIMEOUT, `no answer for ${key} in time`, { status: 408 }),
+        );
+      }
+    }
+    if (this.#pending.size === 0 && this.#reports.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   #finish(map: Map<string, Pending>, key: string, status: number): void {
     const pending = map.get(key);
     if (!pending) return;
     map.delete(key);
-    clearTimeout(pending.timer);
     pending.resolve(status);
   }
 }
