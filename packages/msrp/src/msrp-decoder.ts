@@ -67,9 +67,22 @@ export class MsrpDecoder {
     if (this.#state === 'failed')
       throw new MsrpError(MsrpErrorCode.DECODER_FAILED, 'decoder failed earlier');
     try {
-      let rest: Buffer | undefined = chunk;
-      while (rest && rest.length > 0)
-        rest = this.#state === 'body' ? this.#scanBody(rest) : this.#lines(rest);
+      // Bytes after a pending partial line are joined to it at most LINE_JOIN at a time: a chunk's head
+      // is small, and the body after it must not be copied.
+      const queue: Buffer[] = [chunk];
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        let rest: Buffer | undefined = next;
+        while (rest && rest.length > 0) {
+          if (this.#state === 'body') {
+            rest = this.#scanBody(rest);
+          } else if (this.#line.length > 0 && rest.length > LINE_JOIN) {
+            queue.unshift(rest.subarray(LINE_JOIN));
+            rest = this.#lines(rest.subarray(0, LINE_JOIN));
+          } else {
+            rest = this.#lines(rest);
+          }
+        }
+      }
     } catch (err) {
       this.#state = 'failed';
       throw err;
