@@ -1,0 +1,84 @@
+// Test helpers: a media server on a real Redis, and a way to reserve sessions as signalling would.
+import { randomUUID } from 'node:crypto';
+import { MinuteCounters, createLogger } from '@pigeonhole/app-runtime';
+import { DeliverProducer } from '@pigeonhole/queue';
+import { MessageStore, SessionStore, type StoreLimits } from '@pigeonhole/store';
+import { uniquePrefix } from '@pigeonhole/testkit';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { MediaMetrics } from './media-metrics.js';
+import { startMediaServer, type MediaServer } from './media-server.js';
+
+export interface TestMedia {
+  readonly server: MediaServer;
+  readonly messages: MessageStore;
+  readonly sessions: SessionStore;
+  readonly metrics: MediaMetrics;
+  /** Reserves a session for `to` and returns the paths a sender uses. */
+  reserve(options: {
+    to: string;
+    maxSize?: number;
+    announcedSize?: number;
+    transport?: 'tcp' | 'ws';
+  }): Promise<{ toPath: string[]; fromPath: string[]; sessionId: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestMedia(
+  redisUrl: string,
+  limits: Partial<StoreLimits> = {},
+): Promise<TestMedia> {
+  const prefix = uniquePrefix('ph');
+  const client = new Redis(redisUrl);
+  const subscriber = new Redis(redisUrl);
+  const messages = new MessageStore({ client, prefix, limits, chunks: { chunkBytes: 256 * 1024 } });
+  const sessions = new SessionStore({ client, prefix });
+  const deliver = new DeliverProducer({ url: redisUrl });
+  const figures = new MinuteCounters(client, prefix);
+  const metrics = new MediaMetrics(new Registry());
+  const server = await startMediaServer(
+    {
+      messages,
+      sessions,
+      subscriber,
+      deliver,
+      metrics,
+      figures,
+      log: createLogger('media', 'silent'),
+    },
+    { host: '127.0.0.1', tcpPort: 0, wsPort: 0 },
+  );
+  return {
+    server,
+    messages,
+    sessions,
+    metrics,
+    async reserve({ to, maxSize = 2 * 1024 ** 3, announcedSize, transport = 'tcp' }) {
+      const sessionId = randomUUID().replace(/-/g, '');
+      const port = transport === 'tcp' ? server.tcp.port : (server.ws?.port ?? 0);
+      const localPath = `msrp://127.0.0.1:${port}/${sessionId};${transport}`;
+      const fromPath = [`msrp://127.0.0.1:9/${randomUUID().slice(0, 8)};${transport}`];
+      await sessions.reserve(
+        {
+          sessionId,
+          to,
+          from: 'sip:alice@localhost',
+          peerPath: fromPath,
+          localPath,
+          maxSize,
+          announcedSize,
+          callId: randomUUID(),
+        },
+        60,
+      );
+      return { toPath: [localPath], fromPath, sessionId };
+    },
+    async close() {
+      await server.close();
+      await figures.close();
+      await deliver.close();
+      subscriber.disconnect();
+      await client.quit();
+    },
+  };
+}
