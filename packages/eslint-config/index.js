@@ -45,6 +45,8 @@ export default function config(tsconfigRootDir, options = {}) {
         'no-console': 'off',
         '@typescript-eslint/no-floating-promises': 'off',
         '@typescript-eslint/unbound-method': 'off',
+        // Tests hand environments to the processes they start.
+        'no-restricted-properties': 'off',
       },
     },
   );

@@ -7,6 +7,8 @@ export interface AppSpec {
   readonly name: 'signalling' | 'media' | 'delivery' | 'dashboard';
   /** Where it listens, for the startup summary. */
   readonly listens: (env: Env) => string;
+  /** Node options the app's process starts with. */
+  readonly nodeOptions?: readonly string[];
 }
 
 export const APPS: readonly AppSpec[] = [
@@ -19,6 +21,8 @@ export const APPS: readonly AppSpec[] = [
     name: 'media',
     listens: (e) =>
       `MSRP tcp ${e.MSRP_HOST}:${e.MSRP_TCP_PORT}, ws ${e.MSRP_HOST}:${e.MSRP_WS_PORT}`,
+    // A small young generation frees received Buffers sooner: flat RSS on multi-GiB uploads (apps/media).
+    nodeOptions: ['--max-semi-space-size=1'],
   },
   { name: 'delivery', listens: () => 'BullMQ worker (no listener)' },
   { name: 'dashboard', listens: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/` },

@@ -22,7 +22,10 @@ export async function startService(env: Env, print: Print): Promise<number> {
     }
     children.set(
       app.name,
-      spawn(process.execPath, [appEntry(app)], { stdio: 'inherit', env: childEnv(redis.url) }),
+      spawn(process.execPath, [...(app.nodeOptions ?? []), appEntry(app)], {
+        stdio: 'inherit',
+        env: childEnv(redis.url),
+      }),
     );
     print(`${app.name.padEnd(10)} ${app.listens(env)}`);
   }
