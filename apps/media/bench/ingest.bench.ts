@@ -1,0 +1,67 @@
+// Media ingest: a message sent over MSRP (loopback TCP) into Redis through the media server, vs a raw
+// client writing the same 256 KiB chunk keys straight to Redis with SETRANGE, in the same run on the
+// same redis-server (AOF everysec). Usage: pnpm --filter @pigeonhole/media bench [--mb 1024 --runs 3]
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { connectMsrp } from '@pigeonhole/msrp';
+import { startTestRedis } from '@pigeonhole/testkit';
+import { Redis } from 'ioredis';
+import { startTestMedia } from '../src/test-media.js';
+
+const { values } = parseArgs({
+  options: { mb: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } },
+});
+const BYTES = Number(values.mb) * 1024 * 1024;
+const CHUNK = 256 * 1024;
+const block = randomBytes(64 * 1024);
+const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+const redis = await startTestRedis({ appendfsync: 'everysec' });
+const client = new Redis(redis.url);
+const media = await startTestMedia(redis.url, { maxBytes: 1e15, largeMaxBytes: 1e15 });
+const raw: number[] = [];
+const ingest: number[] = [];
+try {
+  for (let run = 0; run < Number(values.runs); run++) {
+    let since = process.hrtime.bigint();
+    const window: Promise<unknown>[] = [];
+    for (let at = 0; at < BYTES; at += block.length) {
+      window.push(client.setrange(`raw:${run}:c:${Math.floor(at / CHUNK)}`, at % CHUNK, block));
+      if (window.length >= 64) await window.shift();
+    }
+    await Promise.all(window);
+    raw.push(BYTES / 1e6 / seconds(since));
+    await client.del(...Array.from({ length: BYTES / CHUNK }, (_, n) => `raw:${run}:c:${n}`));
+
+    const to = `sip:bench${run}@localhost`;
+    const paths = await media.reserve({ to, maxSize: 1e15 });
+    const connection = await connectMsrp(paths.toPath[0] ?? '');
+    function* body(): Generator<Buffer> {
+      for (let at = 0; at < BYTES; at += block.length) yield block;
+    }
+    since = process.hrtime.bigint();
+    await connection.send({
+      ...paths,
+      contentType: 'application/octet-stream',
+      body: body(),
+      size: BYTES,
+    });
+    ingest.push(BYTES / 1e6 / seconds(since));
+    await connection.close();
+    const stored = await media.messages.peek(to);
+    if (stored) await media.messages.ack(to, stored.id);
+  }
+} finally {
+  await media.close();
+  await client.quit();
+  await redis.destroy();
+}
+console.log(
+  `\nmedia ingest benchmark (node ${process.version}, ${values.mb} MiB, median of ${values.runs})\n`,
+);
+console.log('figure | media | raw Redis client (same run) | ratio');
+console.log(
+  `ingest MB/s | ${median(ingest).toFixed(0)} | ${median(raw).toFixed(0)} | ${(median(ingest) / median(raw)).toFixed(2)}`,
+);
