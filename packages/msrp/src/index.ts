@@ -54,3 +54,4 @@ export {
   type MsrpTransport,
   type TransportEvents,
 } from './transport.js';
+export { streamingSession, type MessageConsumer } from './streaming-session.js';

@@ -112,7 +112,12 @@ export async function connectMsrp(
     const socket = uri.secure
       ? tlsConnect({ host: uri.host, port: uri.port, servername: uri.host, ...options.tls })
       : netConnect({ host: uri.host, port: uri.port });
-    await once(socket, uri.secure ? 'secureConnect' : 'connect', { signal });
+    try {
+      await once(socket, uri.secure ? 'secureConnect' : 'connect', { signal });
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
     return new MsrpConnection(new SocketTransport(socket, uri.secure ? 'tls' : 'tcp'), options);
   } catch (err) {
     throw new MsrpError(

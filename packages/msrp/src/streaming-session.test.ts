@@ -1,0 +1,62 @@
+// The Readable view of incoming messages, over a real loopback TCP session.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MsrpServer, MsrpStatusError, connectMsrp, streamingSession } from './index.js';
+
+async function sha256(stream: Readable, slow: boolean): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of stream) {
+    hash.update(piece as Buffer);
+    // A slow consumer: the connection must wait for it rather than buffer.
+    if (slow) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return hash.digest('hex');
+}
+
+describe('streamingSession', () => {
+  const digests: string[] = [];
+  let refuse = false;
+  const server = new MsrpServer({
+    resolveSession: () =>
+      Promise.resolve(
+        streamingSession(async (message, body) => {
+          digests.push(await sha256(body, true));
+          if (refuse) throw new MsrpStatusError(415, 'Unsupported Media Type');
+          expect(message.contentType).toBe('application/octet-stream');
+        }),
+      ),
+  });
+  let uri = '';
+  beforeAll(async () => {
+    uri = `msrp://127.0.0.1:${(await server.listenTcp({ host: '127.0.0.1', port: 0 })).port}/stream;tcp`;
+  });
+  afterAll(() => server.close());
+
+  it('hands each body over as a Readable, in order, to a slow consumer', async () => {
+    const body = randomBytes(20 * 1024 * 1024 + 5);
+    const connection = await connectMsrp(uri);
+    await connection.send({
+      toPath: [uri],
+      fromPath: ['msrp://127.0.0.1:9/c;tcp'],
+      contentType: 'application/octet-stream',
+      body,
+    });
+    expect(digests.at(-1)).toBe(createHash('sha256').update(body).digest('hex'));
+    await connection.close();
+  });
+
+  it("answers the last chunk with the consumer's refusal", async () => {
+    refuse = true;
+    const connection = await connectMsrp(uri);
+    await expect(
+      connection.send({
+        toPath: [uri],
+        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
+        contentType: 'application/octet-stream',
+        body: Buffer.from('x'),
+      }),
+    ).rejects.toMatchObject({ status: 415 });
+    await connection.close();
+  });
+});
