@@ -1,1 +1,21 @@
-export {};
+export { SipError, SipErrorCode } from './sip-error.js';
+export { parseSipUri, formatSipUri, aorOf, type SipUri } from './sip-uri.js';
+export {
+  parseNameAddr,
+  parseVia,
+  parseParams,
+  splitCommas,
+  COMPACT_FORMS,
+  type NameAddr,
+  type Via,
+} from './header-values.js';
+export {
+  SipRequest,
+  SipResponse,
+  canonicalName,
+  type SipHeader,
+  type SipMessage,
+} from './sip-message.js';
+export { parseSipMessage, DEFAULT_SIP_LIMITS, type SipLimits } from './sip-parser.js';
+export { SipStreamFramer, type Framed } from './sip-stream-framer.js';
+export { serializeSipMessage } from './sip-serializer.js';

@@ -1,0 +1,154 @@
+import { SipError, SipErrorCode } from './sip-error.js';
+import {
+  COMPACT_FORMS,
+  parseNameAddr,
+  parseVia,
+  splitCommas,
+  type NameAddr,
+  type Via,
+} from './header-values.js';
+import { parseSipUri, type SipUri } from './sip-uri.js';
+
+/** A header as received: canonical name (compact forms expanded) and raw value. */
+export type SipHeader = readonly [name: string, value: string];
+
+/** The canonical spelling of a header name. */
+export function canonicalName(name: string): string {
+  const compact = COMPACT_FORMS[name.toLowerCase()];
+  if (compact) return compact;
+  return name.toLowerCase() === 'call-id'
+    ? 'Call-ID'
+    : name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+const MAX_CSEQ = 2 ** 31 - 1;
+
+/** Headers with lazy, typed access to the ones the stack reads. */
+abstract class SipMessageBase {
+  readonly headers: SipHeader[];
+  body: Buffer;
+
+  constructor(headers: SipHeader[], body: Buffer) {
+    this.headers = headers;
+    this.body = body;
+  }
+
+  /** The first value of a header (case-insensitive name, compact forms allowed). */
+  get(name: string): string | undefined {
+    const wanted = canonicalName(name).toLowerCase();
+    return this.headers.find(([n]) => n.toLowerCase() === wanted)?.[1];
+  }
+
+  /** Every value of a header: repeated headers and comma-separated values (RFC 3261 §7.3.1). */
+  getAll(name: string): string[] {
+    const wanted = canonicalName(name).toLowerCase();
+    return this.headers
+      .filter(([n]) => n.toLowerCase() === wanted)
+      .flatMap(([, v]) => splitCommas(v));
+  }
+
+  /** Replaces every value of a header with one. */
+  set(name: string, value: string): void {
+    this.remove(name);
+    this.headers.push([canonicalName(name), value]);
+  }
+
+  remove(name: string): void {
+    const wanted = canonicalName(name).toLowerCase();
+    for (let i = this.headers.length - 1; i >= 0; i--)
+      if (this.headers[i]?.[0].toLowerCase() === wanted) this.headers.splice(i, 1);
+  }
+
+  get via(): Via[] {
+    return this.getAll('Via').map(parseVia);
+  }
+
+  get from(): NameAddr {
+    return parseNameAddr(this.#required('From'));
+  }
+
+  get to(): NameAddr {
+    return parseNameAddr(this.#required('To'));
+  }
+
+  get callId(): string {
+    return this.#required('Call-ID');
+  }
+
+  get cseq(): { seq: number; method: string } {
+    const match = /^(\d{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)$/.exec(this.#required('CSeq').trim());
+    const seq = Number(match?.[1]);
+    if (!match?.[2] || seq > MAX_CSEQ) throw new SipError(SipErrorCode.BAD_HEADER, 'Bad CSeq');
+    return { seq, method: match[2] };
+  }
+
+  get contact(): NameAddr[] {
+    const values = this.getAll('Contact');
+    return values.length === 1 && values[0] === '*' ? [] : values.map(parseNameAddr);
+  }
+
+  /** True for `Contact: *` (RFC 3261 §10.2.2). */
+  get contactWildcard(): boolean {
+    return this.get('Contact')?.trim() === '*';
+  }
+
+  get expires(): number | undefined {
+    return optionalNumber(this.get('Expires'), 'Expires');
+  }
+
+  get maxForwards(): number | undefined {
+    const value = optionalNumber(this.get('Max-Forwards'), 'Max-Forwards');
+    if (value !== undefined && value > 255)
+      throw new SipError(SipErrorCode.BAD_HEADER, 'Max-Forwards too large');
+    return value;
+  }
+
+  get contentType(): string | undefined {
+    return this.get('Content-Type');
+  }
+
+  #required(name: string): string {
+    const value = this.get(name);
+    if (value === undefined) throw new SipError(SipErrorCode.MISSING_HEADER, `Missing ${name}`);
+    return value;
+  }
+}
+
+function optionalNumber(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\s*\d{1,10}\s*$/.test(value)) throw new SipError(SipErrorCode.BAD_HEADER, `Bad ${name}`);
+  return Number(value);
+}
+
+/** A SIP request. */
+export class SipRequest extends SipMessageBase {
+  readonly kind = 'request' as const;
+
+  constructor(
+    readonly method: string,
+    readonly uri: string,
+    parts: { headers: SipHeader[]; body?: Buffer },
+  ) {
+    super(parts.headers, parts.body ?? Buffer.alloc(0));
+  }
+
+  /** The Request-URI, parsed. */
+  get requestUri(): SipUri {
+    return parseSipUri(this.uri);
+  }
+}
+
+/** A SIP response. */
+export class SipResponse extends SipMessageBase {
+  readonly kind = 'response' as const;
+
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    parts: { headers: SipHeader[]; body?: Buffer },
+  ) {
+    super(parts.headers, parts.body ?? Buffer.alloc(0));
+  }
+}
+
+export type SipMessage = SipRequest | SipResponse;

@@ -1,0 +1,77 @@
+import { SipError, SipErrorCode } from './sip-error.js';
+
+/** A SIP or SIPS URI (RFC 3261 §19.1). Parameter and header names are lower-cased; values kept. */
+export interface SipUri {
+  readonly scheme: 'sip' | 'sips';
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  /** Host name, IPv4 address, or IPv6 address without brackets. */
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly params: ReadonlyMap<string, string>;
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+const URI =
+  /^(sips?):(?:([^:@;?]*)(?::([^@;?]*))?@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?((?:;[^;?]*)*)(?:\?(.*))?$/;
+const USER = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/;
+
+/** Parses a SIP URI. @throws SipError SIP_ERR_BAD_URI */
+export function parseSipUri(text: string): SipUri {
+  const match = URI.exec(text);
+  if (!match?.[1] || !match[4])
+    throw new SipError(SipErrorCode.BAD_URI, `Bad URI ${text.slice(0, 60)}`);
+  const [, scheme, user, password, host, port, params = '', headers] = match;
+  if (user !== undefined && !USER.test(user))
+    throw new SipError(SipErrorCode.BAD_URI, 'Bad URI user part');
+  if (port !== undefined && Number(port) > 65535)
+    throw new SipError(SipErrorCode.BAD_URI, 'Bad URI port');
+  return {
+    scheme: scheme === 'sips' ? 'sips' : 'sip',
+    user: user === undefined ? undefined : decodeURIComponent(user),
+    password,
+    host: host.startsWith('[') ? host.slice(1, -1) : host.toLowerCase(),
+    port: port === undefined ? undefined : Number(port),
+    params: new Map(
+      params
+        .split(';')
+        .slice(1)
+        .map((p) => {
+          const at = p.indexOf('=');
+          return at === -1
+            ? [p.toLowerCase(), '']
+            : [p.slice(0, at).toLowerCase(), p.slice(at + 1)];
+        }),
+    ),
+    headers: new Map(
+      (headers ?? '')
+        .split('&')
+        .filter(Boolean)
+        .map((h) => {
+          const at = h.indexOf('=');
+          return [
+            decodeURIComponent(at === -1 ? h : h.slice(0, at)).toLowerCase(),
+            decodeURIComponent(at === -1 ? '' : h.slice(at + 1)),
+          ];
+        }),
+    ),
+  };
+}
+
+/** Formats a SIP URI. */
+export function formatSipUri(uri: SipUri): string {
+  const user =
+    uri.user === undefined
+      ? ''
+      : `${encodeURIComponent(uri.user).replace(/%2B/g, '+')}${uri.password === undefined ? '' : `:${uri.password}`}@`;
+  const host = uri.host.includes(':') ? `[${uri.host}]` : uri.host;
+  const port = uri.port === undefined ? '' : `:${uri.port}`;
+  const params = [...uri.params].map(([k, v]) => (v === '' ? `;${k}` : `;${k}=${v}`)).join('');
+  const headers = [...uri.headers].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return `${uri.scheme}:${user}${host}${port}${params}${headers ? `?${headers}` : ''}`;
+}
+
+/** The address-of-record of a URI: `sip:user@host`, without port, parameters or headers. */
+export function aorOf(uri: SipUri): string {
+  return `${uri.scheme}:${uri.user === undefined ? '' : `${uri.user}@`}${uri.host.includes(':') ? `[${uri.host}]` : uri.host}`;
+}
