@@ -19,3 +19,19 @@ export {
 export { parseSipMessage, DEFAULT_SIP_LIMITS, type SipLimits } from './sip-parser.js';
 export { SipStreamFramer, type Framed } from './sip-stream-framer.js';
 export { serializeSipMessage } from './sip-serializer.js';
+export {
+  SipEndpoint,
+  type EndpointEvents,
+  type EndpointOptions,
+  type RequestHandler,
+  type ServerContext,
+} from './sip-endpoint.js';
+export {
+  ServerTransaction,
+  DEFAULT_TIMERS,
+  type ServerTransactionState,
+  type TimerValues,
+} from './server-transaction.js';
+export { SipTransports, type Flow, type TransportEvents } from './transports.js';
+export { createResponse, newTag, REASON_PHRASES, type ResponseOptions } from './responses.js';
+export { badRequestResponse } from './bad-request.js';

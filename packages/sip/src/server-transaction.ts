@@ -1,0 +1,106 @@
+import { serializeSipMessage } from './sip-serializer.js';
+import type { SipRequest, SipResponse } from './sip-message.js';
+import type { Flow } from './transports.js';
+
+/** RFC 3261 §17.1.1.1 timer values (ms). */
+export interface TimerValues {
+  readonly T1: number;
+  readonly T2: number;
+  readonly T4: number;
+}
+
+export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000 };
+
+export type ServerTransactionState =
+  'trying' | 'proceeding' | 'completed' | 'confirmed' | 'terminated';
+
+/**
+ * A server transaction (RFC 3261 §17.2): absorbs retransmitted requests by re-sending the last response,
+ * retransmits a non-2xx final response to an INVITE over UDP (Timer G) until the ACK (Timer H gives up),
+ * and lingers to absorb late retransmissions (Timers I and J).
+ */
+export class ServerTransaction {
+  state: ServerTransactionState;
+  #last: Buffer | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #onTerminated: () => void;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    options: { readonly timers: TimerValues; readonly onTerminated: () => void },
+  ) {
+    this.state = request.method === 'INVITE' ? 'proceeding' : 'trying';
+    this.timers = options.timers;
+    this.#onTerminated = options.onTerminated;
+  }
+
+  readonly timers: TimerValues;
+
+  get isInvite(): boolean {
+    return this.request.method === 'INVITE';
+  }
+
+  /** Sends a response (provisional or final) along the request's flow. */
+  respond(response: SipResponse): void {
+    if (this.state === 'completed' || this.state === 'confirmed' || this.state === 'terminated')
+      return;
+    this.#last = serializeSipMessage(response);
+    this.flow.send(this.#last);
+    if (response.status < 200) {
+      this.state = 'proceeding';
+      return;
+    }
+    if (this.isInvite && response.status < 300) {
+      // §17.2.1: a 2xx ends the INVITE transaction; its retransmission is the dialog's (§13.3.1.4).
+      this.#terminate();
+      return;
+    }
+    this.state = 'completed';
+    const reliable = this.flow.transport !== 'udp';
+    if (!this.isInvite) {
+      this.#after(reliable ? 0 : 64 * this.timers.T1, () => this.#terminate()); // Timer J
+      return;
+    }
+    if (!reliable) this.#retransmitFinal(this.timers.T1); // Timer G
+    this.#after(64 * this.timers.T1, () => this.#terminate()); // Timer H
+  }
+
+  /** The same request arrived again: re-send the last response (§17.2.1, §17.2.2). */
+  retransmitted(): void {
+    if (this.#last && this.state !== 'terminated') this.flow.send(this.#last);
+  }
+
+  /** The ACK for a non-2xx final response to an INVITE (§17.2.1). */
+  acknowledged(): void {
+    if (!this.isInvite || this.state !== 'completed') return;
+    this.state = 'confirmed';
+    this.#clear();
+    this.#after(this.flow.transport === 'udp' ? this.timers.T4 : 0, () => this.#terminate()); // Timer I
+  }
+
+  #retransmitFinal(interval: number): void {
+    this.#after(interval, () => {
+      if (this.state !== 'completed' || !this.#last) return;
+      this.flow.send(this.#last);
+      this.#retransmitFinal(Math.min(2 * interval, this.timers.T2));
+    });
+  }
+
+  #after(ms: number, run: () => void): void {
+    const timer = setTimeout(run, ms);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  #clear(): void {
+    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
+  }
+
+  #terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.#clear();
+    this.#onTerminated();
+  }
+}

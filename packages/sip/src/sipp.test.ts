@@ -1,0 +1,114 @@
+// sipp 3.6 as a real UAC against the endpoint, over UDP and TCP. With -lost, sipp drops a share of the
+// messages it would send or receive, so MESSAGE retransmissions reach the server transaction, which
+// must answer each with the same 202 (RFC 3261 §17.2.2).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, withTimeout } from '@pigeonhole/testkit';
+import { SipEndpoint } from './index.js';
+
+const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
+
+/** Runs sipp to completion; resolves with its exit code (0: every call succeeded) and output. */
+async function sipp(options: {
+  port: number;
+  scenario: string;
+  transport: 'u1' | 't1';
+  calls: number;
+  extra?: string[];
+}) {
+  const local = await freePort();
+  const child = spawn(
+    'sipp',
+    [
+      `127.0.0.1:${options.port}`,
+      '-sf',
+      `${SCENARIOS}${options.scenario}`,
+      '-t',
+      options.transport,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(local),
+      '-m',
+      String(options.calls),
+      '-r',
+      '200',
+      '-timeout',
+      '30s',
+      '-timeout_error',
+      '-nostdin',
+      ...(options.extra ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const code = await withTimeout(
+    new Promise<number | null>((resolve) => child.once('exit', resolve)),
+    40_000,
+    'sipp to finish',
+  );
+  return { code, output };
+}
+
+describe('the endpoint against sipp', () => {
+  const endpoint = new SipEndpoint({ timers: { T1: 500 } });
+  let received = 0;
+  endpoint.handle('MESSAGE', (request, { reply }) => {
+    received++;
+    expect(request.body.toString()).toMatch(/^Hello from sipp/);
+    reply(202);
+  });
+  let udp = 0;
+  let tcp = 0;
+  beforeAll(async () => {
+    udp = (await endpoint.listenUdp({ host: '127.0.0.1', port: 0 })).port;
+    tcp = (await endpoint.listenTcp({ host: '127.0.0.1', port: 0 })).port;
+  });
+  afterAll(() => endpoint.close());
+
+  it.each([
+    ['UDP', 'u1'],
+    ['TCP', 't1'],
+  ] as const)(
+    'answers 50 MESSAGEs over %s with 202',
+    async (_name, transport) => {
+      const before = received;
+      const result = await sipp({
+        port: transport === 'u1' ? udp : tcp,
+        scenario: 'uac_message.xml',
+        transport,
+        calls: 50,
+      });
+      expect(result.code, result.output).toBe(0);
+      expect(received - before).toBe(50);
+    },
+    60_000,
+  );
+
+  it('absorbs retransmissions when sipp loses 20 % of packets over UDP', async () => {
+    const before = received;
+    const result = await sipp({
+      port: udp,
+      scenario: 'uac_message.xml',
+      transport: 'u1',
+      calls: 30,
+      extra: ['-lost', '20'],
+    });
+    expect(result.code, result.output).toBe(0);
+    // Each MESSAGE reaches the handler at most once, however often it was retransmitted.
+    expect(received - before).toBe(30);
+  }, 60_000);
+
+  it('answers OPTIONS with 200 and Allow', async () => {
+    const result = await sipp({
+      port: udp,
+      scenario: 'uac_options.xml',
+      transport: 'u1',
+      calls: 5,
+    });
+    expect(result.code, result.output).toBe(0);
+  }, 60_000);
+});
