@@ -35,3 +35,11 @@ export {
 export { SipTransports, type Flow, type TransportEvents } from './transports.js';
 export { createResponse, newTag, REASON_PHRASES, type ResponseOptions } from './responses.js';
 export { badRequestResponse } from './bad-request.js';
+export {
+  DigestAuthenticator,
+  digestAnswer,
+  type DigestAlgorithm,
+  type DigestOptions,
+  type DigestResult,
+  type Ha1Lookup,
+} from './digest.js';
