@@ -48,6 +48,22 @@ export const VARIABLES = {
     expected: 'user:password pairs separated by commas, e.g. alice:secret,bob:secret',
     description: 'Digest users seeded at startup (labs and tests)',
   },
+  SIP_FOREIGN_SENDERS: {
+    schema: z.enum(['reject', 'accept']).default('reject'),
+    expected: 'reject or accept',
+    description:
+      'MESSAGE from senders outside SIP_DOMAIN: refused (403) or taken without authentication',
+  },
+  REGISTER_MIN_EXPIRES: {
+    schema: positiveInt(60),
+    expected: POSITIVE,
+    description: 'Shortest registration (shorter gets 423)',
+  },
+  REGISTER_MAX_EXPIRES: {
+    schema: positiveInt(3600),
+    expected: POSITIVE,
+    description: 'Longest registration granted',
+  },
   MSRP_HOST: {
     schema: host('127.0.0.1'),
     expected: HOST,

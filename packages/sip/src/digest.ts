@@ -25,6 +25,12 @@ export interface DigestOptions {
   readonly nonceTtlSeconds?: number;
   /** Key of the nonce MAC; shared by every instance so that any of them accepts any nonce. */
   readonly secret?: Buffer;
+  /**
+   * Challenges offered, in order. RFC 8760 §2.4 puts SHA-256 first; clients that take the first
+   * challenge whatever its algorithm (sipp 3.6, SIP.js 0.21 support MD5 only) need MD5 first.
+   * @defaultValue ['SHA-256', 'MD5']
+   */
+  readonly algorithms?: readonly DigestAlgorithm[];
 }
 
 /**
@@ -38,19 +44,21 @@ export class DigestAuthenticator {
   readonly #ttlMs: number;
   readonly #secret: Buffer;
   readonly #counts = new Map<string, { nc: number; expires: number }>();
+  readonly #algorithms: readonly DigestAlgorithm[];
 
   constructor(options: DigestOptions) {
     this.#realm = options.realm;
     this.#lookup = options.lookup;
     this.#ttlMs = (options.nonceTtlSeconds ?? 300) * 1000;
     this.#secret = options.secret ?? randomBytes(32);
+    this.#algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
   }
 
-  /** `WWW-Authenticate` (or `Proxy-Authenticate`) values: SHA-256 first, then MD5 (RFC 8760 §2.4). */
+  /** `WWW-Authenticate` (or `Proxy-Authenticate`) values, one per algorithm offered. */
   challenge(options: { stale?: boolean } = {}): string[] {
     const nonce = this.#newNonce();
     const stale = options.stale ? ', stale=true' : '';
-    return (['SHA-256', 'MD5'] as const).map(
+    return this.#algorithms.map(
       (algorithm) =>
         `Digest realm="${this.#realm}", nonce="${nonce}", algorithm=${algorithm}, qop="auth"${stale}`,
     );

@@ -1,0 +1,83 @@
+import { parseCpim, readImdnRequest } from '@pigeonhole/cpim';
+import { aorOf, type RequestHandler, type ServerContext, type SipRequest } from '@pigeonhole/sip';
+import { StoreError, StoreErrorCode, type CpimInfo } from '@pigeonhole/store';
+import type { SignallingContext } from '../context.js';
+import { authenticate } from './register.js';
+
+/** Why a message is not stored, for `Warning` and the declined counter. */
+const DECLINE_REASONS: Readonly<Record<string, string>> = {
+  [StoreErrorCode.QUOTA_MESSAGES]: 'quota exceeded',
+  [StoreErrorCode.QUOTA_BYTES]: 'quota exceeded',
+  [StoreErrorCode.TOO_LARGE]: 'message too large',
+};
+
+/**
+ * MESSAGE (RFC 3428) for a user of our domain: authenticated senders of our domain (407 challenge),
+ * foreign senders per policy; the message is stored and answered `202 Accepted` once Redis has it. Not
+ * stored → `603 Decline` with `Warning: 399 <host> "<reason>"` (quota, too large, store unavailable).
+ */
+export function messageHandler(ctx: SignallingContext): RequestHandler {
+  return async (request, server) => {
+    const sender = request.from.uri;
+    if (sender.host === ctx.domain) {
+      if (!(await authenticate(ctx, { request, server, proxy: true }))) return;
+    } else if (ctx.policy.foreignSenders === 'reject') {
+      return server.reply(403, { reason: 'Senders outside this domain are not accepted' });
+    }
+    const target = request.requestUri;
+    if (target.host !== ctx.domain || !target.user || !(await ctx.users.exists(target.user))) {
+      return server.reply(404, { reason: 'No such user' });
+    }
+    await store(ctx, { request, server, to: `sip:${target.user}@${ctx.domain}` });
+  };
+}
+
+async function store(
+  ctx: SignallingContext,
+  { request, server, to }: { request: SipRequest; server: ServerContext; to: string },
+): Promise<void> {
+  try {
+    await ctx.messages.storePager({
+      to,
+      from: aorOf(request.from.uri),
+      contentType: request.contentType ?? 'text/plain',
+      body: request.body,
+      expiresInSeconds: request.expires,
+      cpim: cpimInfo(request),
+    });
+  } catch (err) {
+    const reason =
+      err instanceof StoreError
+        ? (DECLINE_REASONS[err.code] ?? 'store unavailable')
+        : 'store unavailable';
+    if (!(err instanceof StoreError) || err.code === StoreErrorCode.UNAVAILABLE)
+      ctx.log.error({ err, callId: request.callId }, 'store failed');
+    ctx.metrics.declined.inc({ reason });
+    ctx.figures.add('declined');
+    return server.reply(603, { headers: [['Warning', `399 ${ctx.host} "${reason}"`]] });
+  }
+  ctx.metrics.stored.inc();
+  ctx.figures.add('stored');
+  server.reply(202);
+  // The recipient may be registered: let delivery look (forwarding to live contacts comes with client transactions).
+  await ctx.deliver
+    .enqueue({ aor: to, reason: 'stored' })
+    .catch((err: unknown) => ctx.log.warn({ err }, 'deliver not queued'));
+}
+
+/** IMDN details of a `message/cpim` body; an unreadable CPIM body is stored as it came. */
+function cpimInfo(request: SipRequest): CpimInfo | undefined {
+  if (!request.contentType?.toLowerCase().startsWith('message/cpim')) return undefined;
+  try {
+    const cpim = parseCpim(request.body);
+    const imdn = readImdnRequest(cpim);
+    return {
+      imdnId: imdn?.messageId,
+      dateTime: imdn?.dateTime,
+      dispositions: imdn?.dispositions,
+      headers: cpim.headerBytes.toString('utf8'),
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,123 @@
+import {
+  aorOf,
+  type NameAddr,
+  type RequestHandler,
+  type ServerContext,
+  type SipRequest,
+} from '@pigeonhole/sip';
+import type { Binding } from '@pigeonhole/store';
+import type { SignallingContext } from '../context.js';
+
+/** Contact parameters the registrar keeps as feature tags (RFC 3840), e.g. `+g.oma.sip-im.large-message`. */
+const featureParams = (contact: NameAddr): Record<string, string> =>
+  Object.fromEntries(
+    [...contact.params].filter(([name]) => name.startsWith('+') || name === 'methods'),
+  );
+
+/**
+ * REGISTER (RFC 3261 §10.3): digest authentication, then bindings in the location service. `Expires: 0`
+ * removes a binding, `Contact: *` with `Expires: 0` all of them; expiries under the minimum get 423. A new
+ * binding, or a refresh while messages are stored, asks delivery to run for the AOR.
+ */
+export function registerHandler(ctx: SignallingContext): RequestHandler {
+  return async (request, server) => {
+    const user = await authenticate(ctx, { request, server });
+    if (!user) return;
+    const aor = aorOf(request.to.uri);
+    if (aor !== `sip:${user}@${ctx.domain}`) {
+      server.reply(403, { reason: 'Credentials do not match the AOR' });
+      return;
+    }
+    const headerExpires = request.expires;
+    if (request.contactWildcard) {
+      if (headerExpires !== 0) return server.reply(400, { reason: 'Contact * needs Expires: 0' });
+      await ctx.location.removeAll(aor);
+      return replyBindings(ctx, aor, server);
+    }
+    let fresh = false;
+    for (const contact of request.contact) {
+      const param = contact.params.get('expires');
+      const asked = param !== undefined ? Number(param) : (headerExpires ?? 3600);
+      if (asked === 0) {
+        await ctx.location.remove(aor, {
+          contact: contact.uriText,
+          instance: contact.params.get('+sip.instance'),
+        });
+        continue;
+      }
+      if (asked < ctx.policy.minExpires) {
+        return server.reply(423, { headers: [['Min-Expires', String(ctx.policy.minExpires)]] });
+      }
+      fresh =
+        (await ctx.location.put(
+          aor,
+          binding(ctx, {
+            request,
+            contact,
+            server,
+            expires: Math.min(asked, ctx.policy.maxExpires),
+          }),
+        )) || fresh;
+    }
+    ctx.metrics.registered.inc();
+    await replyBindings(ctx, aor, server);
+    if (fresh || (await ctx.messages.count(aor)) > 0)
+      await ctx.deliver.enqueue({ aor, reason: 'register' });
+  };
+}
+
+function binding(
+  ctx: SignallingContext,
+  from: { request: SipRequest; contact: NameAddr; server: ServerContext; expires: number },
+): Binding {
+  const { request, contact, server } = from;
+  return {
+    contact: contact.uriText,
+    expiresAt: Date.now() + from.expires * 1000,
+    instance: contact.params.get('+sip.instance'),
+    params: featureParams(contact),
+    callId: request.callId,
+    cseq: request.cseq.seq,
+    q: contact.params.has('q') ? Number(contact.params.get('q')) : undefined,
+    flow: {
+      transport: server.flow.transport,
+      remote: `${server.flow.remoteAddress}:${server.flow.remotePort}`,
+      connectionId: server.flow.connectionId,
+      edge: ctx.edge,
+    },
+  };
+}
+
+async function replyBindings(
+  ctx: SignallingContext,
+  aor: string,
+  server: ServerContext,
+): Promise<void> {
+  const now = Date.now();
+  const contacts = (await ctx.location.live(aor)).map(
+    (b) =>
+      [
+        'Contact',
+        `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`,
+      ] as const,
+  );
+  server.reply(200, { headers: [...contacts, ['Date', new Date(now).toUTCString()]] });
+}
+
+/** Digest authentication (RFC 3261 §22.4): 401 with challenges when the credentials are missing or wrong. */
+export async function authenticate(
+  ctx: SignallingContext,
+  {
+    request,
+    server,
+    proxy = false,
+  }: { request: SipRequest; server: ServerContext; proxy?: boolean },
+): Promise<string | undefined> {
+  const result = await ctx.auth.verify(request, proxy ? 'Proxy-Authorization' : 'Authorization');
+  if (result.ok) return result.user;
+  const header = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
+  server.reply(proxy ? 407 : 401, {
+    headers: ctx.auth.challenge({ stale: result.stale }).map((value) => [header, value] as const),
+  });
+  return undefined;
+}

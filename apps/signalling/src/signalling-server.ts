@@ -1,0 +1,42 @@
+import type { AddressInfo } from 'node:net';
+import { SipEndpoint } from '@pigeonhole/sip';
+import type { SignallingContext } from './context.js';
+import { messageHandler } from './handlers/message.js';
+import { registerHandler } from './handlers/register.js';
+
+/** Where signalling listens. */
+export interface SignallingListen {
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+}
+
+/** A running signalling server. */
+export interface SignallingServer {
+  readonly endpoint: SipEndpoint;
+  readonly udp: AddressInfo;
+  readonly tcp: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Starts the registrar and IM edge on UDP and TCP. OPTIONS is answered by the endpoint (health checks). */
+export async function startSignalling(
+  ctx: SignallingContext,
+  listen: SignallingListen,
+): Promise<SignallingServer> {
+  const endpoint = new SipEndpoint();
+  endpoint.handle('REGISTER', registerHandler(ctx));
+  endpoint.handle('MESSAGE', messageHandler(ctx));
+  endpoint.on('handlerError', (err, request) =>
+    ctx.log.error({ err, method: request.method, callId: request.callId }, 'handler failed'),
+  );
+  endpoint.on('badMessage', (err, flow) =>
+    ctx.log.debug(
+      { reason: err.message, remote: `${flow.remoteAddress}:${flow.remotePort}` },
+      'bad SIP input',
+    ),
+  );
+  const udp = await endpoint.listenUdp({ host: listen.host, port: listen.udpPort });
+  const tcp = await endpoint.listenTcp({ host: listen.host, port: listen.tcpPort });
+  return { endpoint, udp, tcp, close: () => endpoint.close() };
+}

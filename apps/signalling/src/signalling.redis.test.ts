@@ -1,0 +1,215 @@
+// The signalling app against real peers: sipp 3.6 as the UAC over UDP and TCP, a real Redis.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '@pigeonhole/app-runtime';
+import {
+  freePort,
+  startTestRedis,
+  uniquePrefix,
+  withTimeout,
+  type TestRedis,
+} from '@pigeonhole/testkit';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignallingContext } from './context.js';
+import { createSignallingContext } from './create-context.js';
+import { startSignalling, type SignallingServer } from './signalling-server.js';
+
+const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
+const DOMAIN = 'pigeonhole.test';
+
+let redis: TestRedis;
+let client: Redis;
+let ctx: SignallingContext;
+let server: SignallingServer;
+let scratch: string;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  client = new Redis(redis.url);
+  ctx = createSignallingContext({
+    client,
+    prefix: uniquePrefix('ph'),
+    domain: DOMAIN,
+    host: '127.0.0.1',
+    sipPort: 0,
+    limits: { maxMessages: 3, pagerMaxBytes: 1300 },
+    policy: { foreignSenders: 'reject', minExpires: 60, maxExpires: 3600 },
+    registry: new Registry(),
+    log: createLogger('signalling', 'silent'),
+  });
+  for (const user of ['alice', 'bob', 'carol']) await ctx.users.add(user, `${user}-secret`, DOMAIN);
+  server = await startSignalling(ctx, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
+  scratch = await mkdtemp(join(tmpdir(), 'sipp-'));
+});
+
+afterAll(async () => {
+  await server.close();
+  await ctx.figures.close();
+  await ctx.deliver.close();
+  await client.quit();
+  await redis.destroy();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** Runs sipp once to completion; exit code 0 means every call got what the scenario expects. */
+async function sipp(options: {
+  scenario: string;
+  transport: 'u1' | 't1';
+  service: string;
+  user: string;
+  extra?: string[];
+}) {
+  const port = options.transport === 'u1' ? server.udp.port : server.tcp.port;
+  const local = await freePort();
+  const child = spawn(
+    'sipp',
+    [
+      `127.0.0.1:${port}`,
+      '-sf',
+      options.scenario,
+      '-t',
+      options.transport,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(local),
+      '-m',
+      '1',
+      '-s',
+      options.service,
+      '-au',
+      options.user,
+      '-ap',
+      `${options.user}-secret`,
+      '-key',
+      'domain',
+      DOMAIN,
+      '-key',
+      'sender',
+      options.user,
+      '-timeout',
+      '20s',
+      '-timeout_error',
+      '-nostdin',
+      ...(options.extra ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-6000)));
+  const code = await withTimeout(
+    new Promise<number | null>((resolve) => child.once('exit', resolve)),
+    30_000,
+    'sipp',
+  );
+  return { code, output };
+}
+
+/** A MESSAGE scenario expecting `status` (and a Warning when given), with a body of `bodyText`. */
+async function messageScenario(
+  status: number,
+  bodyText: string,
+  warning?: string,
+): Promise<string> {
+  const template = await readFile(join(SCENARIOS, 'uac_message.template.xml'), 'utf8');
+  const file = join(scratch, `message-${status}-${bodyText.length}.xml`);
+  await writeFile(
+    file,
+    template
+      .replace(/BODY_TEXT/g, bodyText)
+      .replace(/EXPECTED_STATUS/g, String(status))
+      .replace(
+        'WARNING_CHECK',
+        warning
+          ? `<action><ereg regexp="399 .* &quot;${warning}&quot;" search_in="hdr" header="Warning:" check_it="true" assign_to="w" /></action>`
+          : '',
+      )
+      .replace('REFERENCE', warning ? '<Reference variables="w" />' : ''),
+  );
+  return file;
+}
+
+describe.each([
+  ['UDP', 'u1'],
+  ['TCP', 't1'],
+] as const)('signalling over %s', (_name, transport) => {
+  it('registers with digest and keeps the binding with its feature tag', async () => {
+    const result = await sipp({
+      scenario: join(SCENARIOS, 'uac_register.xml'),
+      transport,
+      service: 'carol',
+      user: 'carol',
+    });
+    expect(result.code, result.output).toBe(0);
+    const flow = transport === 'u1' ? 'udp' : 'tcp';
+    const binding = (await ctx.location.live(`sip:carol@${DOMAIN}`)).find(
+      (b) => b.flow.transport === flow,
+    );
+    expect(binding?.params).toHaveProperty('+g.oma.sip-im.large-message');
+    expect(binding?.contact).toMatch(new RegExp(`transport=${flow}`, 'i'));
+    expect(binding?.expiresAt).toBeGreaterThan(Date.now() + 500_000);
+  }, 40_000);
+
+  it('stores a MESSAGE for an offline user and answers 202 once stored', async () => {
+    const to = `sip:bob@${DOMAIN}`;
+    const before = await ctx.messages.count(to);
+    const result = await sipp({
+      scenario: await messageScenario(202, 'Hello Bob'),
+      transport,
+      service: 'bob',
+      user: 'alice',
+    });
+    expect(result.code, result.output).toBe(0);
+    expect(await ctx.messages.count(to)).toBe(before + 1);
+    const last = (await ctx.messages.list(to)).at(-1);
+    expect(last).toMatchObject({ from: `sip:alice@${DOMAIN}`, contentType: 'text/plain' });
+    expect((await ctx.messages.readPagerBody(to, last?.id ?? '')).toString()).toMatch(/^Hello Bob/);
+  }, 40_000);
+
+  it('declines a 2 KB MESSAGE with 603 and Warning "message too large"', async () => {
+    const result = await sipp({
+      scenario: await messageScenario(603, 'x'.repeat(2048), 'message too large'),
+      transport,
+      service: 'bob',
+      user: 'alice',
+    });
+    expect(result.code, result.output).toBe(0);
+  }, 40_000);
+
+  it('answers 404 for a recipient who is not a user', async () => {
+    const result = await sipp({
+      scenario: await messageScenario(404, 'hi'),
+      transport,
+      service: 'nobody',
+      user: 'alice',
+    });
+    expect(result.code, result.output).toBe(0);
+  }, 40_000);
+});
+
+describe('quota', () => {
+  it('declines with 603 and Warning "quota exceeded" once the recipient is full', async () => {
+    const to = `sip:alice@${DOMAIN}`;
+    for (let i = 0; i < 3; i++)
+      await ctx.messages.storePager({
+        to,
+        from: 'sip:x@y',
+        contentType: 'text/plain',
+        body: Buffer.from('fill'),
+      });
+    const result = await sipp({
+      scenario: await messageScenario(603, 'one too many', 'quota exceeded'),
+      transport: 'u1',
+      service: 'alice',
+      user: 'bob',
+    });
+    expect(result.code, result.output).toBe(0);
+    expect(await ctx.messages.count(to)).toBe(3);
+  }, 40_000);
+});
