@@ -15,7 +15,7 @@ export const APPS: readonly AppSpec[] = [
   {
     name: 'signalling',
     listens: (e) =>
-      `SIP udp+tcp ${e.SIP_HOST}:${e.SIP_UDP_PORT}, ws ${e.SIP_HOST}:${e.SIP_WS_PORT}, domain ${e.SIP_DOMAIN}`,
+      `SIP udp ${e.SIP_HOST}:${e.SIP_UDP_PORT}, tcp ${e.SIP_HOST}:${e.SIP_TCP_PORT}, domain ${e.SIP_DOMAIN}`,
   },
   {
     name: 'media',
