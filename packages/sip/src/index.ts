@@ -43,3 +43,5 @@ export {
   type DigestResult,
   type Ha1Lookup,
 } from './digest.js';
+export { ClientTransaction, type ClientTransactionState } from './client-transaction.js';
+export type { OutgoingRequest, RequestTarget } from './sip-endpoint.js';

@@ -4,8 +4,13 @@ import { badRequestResponse } from './bad-request.js';
 import { createResponse, type ResponseOptions } from './responses.js';
 import { DEFAULT_TIMERS, ServerTransaction, type TimerValues } from './server-transaction.js';
 import type { SipLimits } from './sip-parser.js';
-import type { SipMessage, SipRequest } from './sip-message.js';
 import { SipTransports, type Flow } from './transports.js';
+import { ClientTransaction } from './client-transaction.js';
+import { SipError, SipErrorCode } from './sip-error.js';
+import { SipRequest, type SipHeader, type SipMessage, type SipResponse } from './sip-message.js';
+import { serializeSipMessage } from './sip-serializer.js';
+import { newTag } from './responses.js';
+import { randomBytes } from 'node:crypto';
 
 /** What a request handler answers with. */
 export interface ServerContext {
@@ -41,6 +46,29 @@ const KNOWN_METHODS = new Set([
   'PUBLISH',
 ]);
 
+/** Where a request goes: a transport address, or an existing connection (a registered flow). */
+export interface RequestTarget {
+  readonly transport: 'udp' | 'tcp';
+  readonly host: string;
+  readonly port: number;
+  /** Reuse this connection when it is still open (RFC 5626 style flow reuse). */
+  readonly connectionId?: string;
+}
+
+/** A request to send as a UAC. */
+export interface OutgoingRequest {
+  readonly method: string;
+  readonly uri: string;
+  /** From header value; a tag is added when missing. */
+  readonly from: string;
+  readonly to: string;
+  readonly callId?: string;
+  readonly cseq?: number;
+  readonly headers?: readonly SipHeader[];
+  readonly contentType?: string;
+  readonly body?: Buffer;
+}
+
 /** Options of an endpoint. */
 export interface EndpointOptions {
   readonly limits?: Partial<SipLimits>;
@@ -57,6 +85,8 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
   readonly #handlers = new Map<string, RequestHandler>();
   readonly #transactions = new Map<string, ServerTransaction>();
   readonly #timers: TimerValues;
+  readonly #clients = new Map<string, ClientTransaction>();
+  readonly #listening: { udp?: AddressInfo; tcp?: AddressInfo } = {};
 
   constructor(options: EndpointOptions = {}) {
     super();
@@ -76,12 +106,72 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     return this;
   }
 
-  listenUdp(options: { host: string; port: number }): Promise<AddressInfo> {
-    return this.transports.listenUdp(options);
+  async listenUdp(options: { host: string; port: number }): Promise<AddressInfo> {
+    return (this.#listening.udp = await this.transports.listenUdp(options));
   }
 
-  listenTcp(options: { host: string; port: number }): Promise<AddressInfo> {
-    return this.transports.listenTcp(options);
+  async listenTcp(options: { host: string; port: number }): Promise<AddressInfo> {
+    return (this.#listening.tcp = await this.transports.listenTcp(options));
+  }
+
+  /**
+   * Sends a request in a non-INVITE client transaction (RFC 3261 §17.1.2) and resolves with its final
+   * response. Rejects with SipError status 408 (Timer F) or 503 (transport failure).
+   */
+  async request(outgoing: OutgoingRequest, target: RequestTarget): Promise<SipResponse> {
+    const local = this.#listening[target.transport];
+    if (!local)
+      throw new TypeError(`listen on ${target.transport} before sending requests over it`);
+    const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
+    const request = new SipRequest(outgoing.method, outgoing.uri, {
+      headers: [
+        [
+          'Via',
+          `SIP/2.0/${target.transport.toUpperCase()} ${hostPort(local)};branch=${branch};rport`,
+        ],
+        ['Max-Forwards', '70'],
+        [
+          'From',
+          /;\s*tag=/i.test(outgoing.from) ? outgoing.from : `${outgoing.from};tag=${newTag()}`,
+        ],
+        ['To', outgoing.to],
+        ['Call-ID', outgoing.callId ?? randomBytes(12).toString('hex')],
+        ['CSeq', `${outgoing.cseq ?? 1} ${outgoing.method}`],
+        ...(outgoing.contentType ? ([['Content-Type', outgoing.contentType]] as const) : []),
+        ...(outgoing.headers ?? []),
+      ],
+      body: outgoing.body,
+    });
+    const bytes = serializeSipMessage(request);
+    const send = await this.#sender(target);
+    const key = `${branch}|${outgoing.method}`;
+    const transaction = new ClientTransaction(() => send(bytes), {
+      reliable: target.transport !== 'udp',
+      timers: this.#timers,
+      onTerminated: () => this.#clients.delete(key),
+    });
+    this.#clients.set(key, transaction);
+    return transaction.final;
+  }
+
+  /** How to put bytes on the wire towards `target`. */
+  async #sender(target: RequestTarget): Promise<(bytes: Buffer) => void> {
+    if (target.transport === 'udp') return (bytes) => this.transports.sendUdp(bytes, target);
+    const reused = target.connectionId
+      ? this.transports.connection(target.connectionId)
+      : undefined;
+    const socket =
+      reused ??
+      (
+        await this.transports.connectTcp(target).catch((err: unknown) => {
+          throw new SipError(
+            SipErrorCode.TRANSPORT,
+            `Cannot reach ${target.host}:${target.port}: ${String(err)}`,
+            503,
+          );
+        })
+      ).socket;
+    return (bytes) => void socket.write(bytes);
   }
 
   /** Server transactions alive now. */
@@ -94,7 +184,13 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
   }
 
   #receive(message: SipMessage, flow: Flow): void {
-    if (message.kind === 'response') return; // client transactions are not part of this layer yet
+    if (message.kind === 'response') {
+      // RFC 3261 §17.1.3: the top Via branch and the CSeq method name the client transaction.
+      this.#clients
+        .get(`${message.via[0]?.branch ?? ''}|${message.cseq.method}`)
+        ?.received(message);
+      return;
+    }
     markReceived(message, flow);
     const key = transactionKey(message);
     const existing = this.#transactions.get(key);
@@ -141,6 +237,12 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
       reply(500);
     }
   }
+}
+
+function hostPort(address: AddressInfo): string {
+  return address.family === 'IPv6'
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
 }
 
 /** RFC 3261 §17.2.3: branch + sent-by + method; an ACK matches its INVITE. */

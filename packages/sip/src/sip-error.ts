@@ -10,6 +10,10 @@ export const SipErrorCode = {
   TOO_LARGE: 'SIP_ERR_TOO_LARGE',
   LINE_TOO_LONG: 'SIP_ERR_LINE_TOO_LONG',
   TOO_MANY_HEADERS: 'SIP_ERR_TOO_MANY_HEADERS',
+  /** No final response in time: a local 408 (RFC 3261 §17.1.2.2, Timer F). */
+  TIMEOUT: 'SIP_ERR_TIMEOUT',
+  /** The transport could not carry the request: a local 503 (RFC 3261 §8.1.3.1). */
+  TRANSPORT: 'SIP_ERR_TRANSPORT',
 } as const;
 
 export type SipErrorCode = (typeof SipErrorCode)[keyof typeof SipErrorCode];

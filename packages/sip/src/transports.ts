@@ -1,6 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SipError } from './sip-error.js';
 import { parseSipMessage, type SipLimits } from './sip-parser.js';
@@ -79,11 +79,30 @@ export class SipTransports extends EventEmitter<TransportEvents> {
     return this.#connections.get(id);
   }
 
+  /** An open TCP connection to host:port (ours or the peer's), reused when there is one (RFC 3261 §18.1.1). */
+  async connectTcp(target: {
+    host: string;
+    port: number;
+  }): Promise<{ id: string; socket: Socket }> {
+    for (const [id, socket] of this.#connections) {
+      if (
+        socket.remoteAddress === target.host &&
+        socket.remotePort === target.port &&
+        !socket.destroyed
+      )
+        return { id, socket };
+    }
+    const socket = connect({ host: target.host, port: target.port });
+    await once(socket, 'connect');
+    return { id: this.#accept(socket), socket };
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.#closers.splice(0).map((close) => close()));
   }
 
-  #accept(socket: Socket): void {
+  /** Takes a connection (accepted or opened): frames its bytes into messages. Returns its id. */
+  #accept(socket: Socket): string {
     const id = randomUUID();
     this.#connections.set(id, socket);
     socket.once('close', () => this.#connections.delete(id));
@@ -108,6 +127,7 @@ export class SipTransports extends EventEmitter<TransportEvents> {
         socket.end();
       }
     });
+    return id;
   }
 
   #deliver(data: Buffer, flow: Flow): void {

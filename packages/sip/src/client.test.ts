@@ -1,0 +1,122 @@
+// The endpoint as a UAC: MESSAGEs to sipp 3.6 as a real UAS over UDP (with loss, so Timer E
+// retransmissions matter) and TCP; Timer F with fake timers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort, waitUntil, withTimeout } from '@pigeonhole/testkit';
+import { ClientTransaction, DEFAULT_TIMERS, SipEndpoint, SipError, SipResponse } from './index.js';
+
+const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
+
+function sippUas(port: number, transport: 'u1' | 't1', extra: readonly string[]): ChildProcess {
+  return spawn(
+    'sipp',
+    [
+      '-sf',
+      `${SCENARIOS}uas_message_200.xml`,
+      '-t',
+      transport,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-m',
+      '20',
+      '-timeout',
+      '30s',
+      '-nostdin',
+      ...extra,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
+}
+
+/** True once something accepts TCP connections on the port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('the endpoint as a UAC against sipp', () => {
+  const endpoint = new SipEndpoint({ timers: { T1: 100, T2: 400 } });
+  beforeAll(async () => {
+    await endpoint.listenUdp({ host: '127.0.0.1', port: 0 });
+    await endpoint.listenTcp({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => endpoint.close());
+
+  it.each([
+    ['UDP with 20 % loss', 'u1', ['-lost', '20']],
+    ['TCP', 't1', []],
+  ] as const)(
+    'delivers 20 MESSAGEs one at a time over %s, each answered 200',
+    async (_name, transport, extra) => {
+      const port = await freePort();
+      const uas = sippUas(port, transport, extra);
+      const exited = new Promise<number | null>((resolve) => uas.once('exit', resolve));
+      // Over UDP a request sent before sipp binds is retransmitted (Timer E); over TCP wait for the listener.
+      if (transport === 't1') await waitUntil(() => accepts(port), 10_000, 'sipp to listen');
+      for (let i = 0; i < 20; i++) {
+        const response = await endpoint.request(
+          {
+            method: 'MESSAGE',
+            uri: `sip:bob@127.0.0.1:${port}`,
+            from: '<sip:pigeonhole@127.0.0.1>',
+            to: '<sip:bob@127.0.0.1>',
+            contentType: 'text/plain',
+            body: Buffer.from(`stored ${i}`),
+          },
+          { transport: transport === 'u1' ? 'udp' : 'tcp', host: '127.0.0.1', port },
+        );
+        expect(response.status).toBe(200);
+      }
+      expect(await withTimeout(exited, 30_000, 'sipp to finish')).toBe(0);
+    },
+    60_000,
+  );
+});
+
+describe('ClientTransaction timers (RFC 3261 §17.1.2)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('retransmits with Timer E over UDP and fails with 408 after Timer F', async () => {
+    vi.useFakeTimers();
+    const sent: number[] = [];
+    const tx = new ClientTransaction(() => sent.push(Date.now()), {
+      reliable: false,
+      timers: DEFAULT_TIMERS,
+      onTerminated: () => undefined,
+    });
+    const outcome = tx.final.catch((err: unknown) => err);
+    vi.advanceTimersByTime(64 * DEFAULT_TIMERS.T1);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(SipError);
+    expect((error as SipError).status).toBe(408);
+    const gaps = sent.slice(1).map((t, i) => t - (sent[i] ?? 0));
+    expect(gaps.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    expect(gaps.every((gap) => gap <= DEFAULT_TIMERS.T2)).toBe(true);
+  });
+
+  it('does not retransmit over TCP, and resolves on the final response', async () => {
+    vi.useFakeTimers();
+    let sent = 0;
+    const tx = new ClientTransaction(() => void sent++, {
+      reliable: true,
+      timers: DEFAULT_TIMERS,
+      onTerminated: () => undefined,
+    });
+    vi.advanceTimersByTime(10 * DEFAULT_TIMERS.T1);
+    tx.received(new SipResponse(202, 'Accepted', { headers: [] }));
+    expect((await tx.final).status).toBe(202);
+    expect(sent).toBe(1);
+  });
+});
