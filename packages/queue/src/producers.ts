@@ -10,7 +10,13 @@ export class DeliverProducer {
     this.#queue = new Queue<DeliverJob>(QueueName.deliver, {
       connection,
       prefix: QUEUE_PREFIX,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 },
+      // A transient failure (480, 408, 503) is retried with exponential backoff and jitter.
+      defaultJobOptions: {
+        removeOnComplete: true,
+        removeOnFail: 1000,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+      },
     });
   }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { MinuteCounters, createRedis, runApp } from '@pigeonhole/app-runtime';
+import { SipEndpoint } from '@pigeonhole/sip';
+import { LocationStore, MessageStore } from '@pigeonhole/store';
+import { startDeliveryWorker } from './delivery-worker.js';
+
+await runApp({
+  name: 'delivery',
+  opsPort: (env) => env.DELIVERY_OPS_PORT,
+  async start({ env, log, redisUrl }) {
+    const client = createRedis(redisUrl, 'command', 'delivery');
+    const prefix = env.REDIS_PREFIX;
+    // The worker's own SIP endpoint (UAC): ephemeral ports on the SIP address.
+    const endpoint = new SipEndpoint();
+    await endpoint.listenUdp({ host: env.SIP_HOST, port: 0 });
+    await endpoint.listenTcp({ host: env.SIP_HOST, port: 0 });
+    const figures = new MinuteCounters(client, prefix);
+    const worker = await startDeliveryWorker(
+      {
+        messages: new MessageStore({ client, prefix }),
+        location: new LocationStore({ client, prefix }),
+        endpoint,
+        figures,
+        log,
+      },
+      { connection: createRedis(redisUrl, 'worker', 'delivery') },
+    );
+    log.info('delivery worker running');
+    return {
+      checks: { redis: async () => (await client.ping()) === 'PONG' },
+      async close() {
+        await worker.close();
+        await endpoint.close();
+        await figures.close();
+        await client.quit();
+      },
+    };
+  },
+});
