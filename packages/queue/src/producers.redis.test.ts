@@ -73,6 +73,18 @@ describe('DeliverProducer', () => {
     }
   });
 
+  it('starts a run waiting out a retry backoff when the recipient registers again', async () => {
+    const aor = 'sip:gus@example.com';
+    await producer.enqueue({ aor, reason: 'stored' }, { delayMs: 60_000 });
+    const state = async (): Promise<string | undefined> =>
+      (await producer.queue.getJob(deliverJobId(aor)))?.getState();
+    expect(await state()).toBe('delayed');
+    await producer.enqueue({ aor, reason: 'stored' });
+    expect(await state()).toBe('delayed');
+    await producer.enqueue({ aor, reason: 'register' });
+    expect(await state()).toBe('waiting');
+  });
+
   it('keeps every queue key under one Cluster hash tag', async () => {
     const client = new Redis(redis.url);
     const keys = await client.keys('*');

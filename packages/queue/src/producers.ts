@@ -26,14 +26,16 @@ export class DeliverProducer {
   }
 
   /**
-   * Asks for a delivery run for `aor`. Deduplicated: while a run for the AOR waits or is delayed, this adds
-   * nothing. Resolves once Redis has the job (or already had one).
+   * Asks for a delivery run for `aor`. Deduplicated: while a run for the AOR waits, runs or is delayed,
+   * this adds nothing (a registration promotes a delayed run). Resolves once Redis has the job.
    */
   async enqueue(job: DeliverJob, options: { delayMs?: number } = {}): Promise<void> {
-    await this.#queue.add(QueueName.deliver, job, {
-      jobId: deliverJobId(job.aor),
-      delay: options.delayMs,
-    });
+    const jobId = deliverJobId(job.aor);
+    await this.#queue.add(QueueName.deliver, job, { jobId, delay: options.delayMs });
+    if (job.reason === 'stored') return;
+    // A run waiting out a retry backoff starts now when the recipient (re)registers or an operator asks.
+    const existing = await this.#queue.getJob(jobId);
+    if ((await existing?.getState()) === 'delayed') await existing?.promote();
   }
 
   close(): Promise<void> {

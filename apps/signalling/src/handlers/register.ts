@@ -61,8 +61,11 @@ export function registerHandler(ctx: SignallingContext): RequestHandler {
     }
     ctx.metrics.registered.inc();
     await replyBindings(ctx, aor, server);
-    if (fresh || (await ctx.messages.count(aor)) > 0)
+    const stored = await ctx.messages.count(aor);
+    if (fresh || stored > 0) {
       await ctx.deliver.enqueue({ aor, reason: 'register' });
+      ctx.log.info({ aor, fresh, stored }, 'delivery requested');
+    }
   };
 }
 
