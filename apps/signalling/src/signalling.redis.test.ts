@@ -115,10 +115,16 @@ async function sipp(options: {
 async function messageScenario(
   status: number,
   bodyText: string,
-  warning?: string,
+  { warning, contentType = 'text/plain' }: { warning?: string; contentType?: string } = {},
 ): Promise<string> {
-  const template = await readFile(join(SCENARIOS, 'uac_message.template.xml'), 'utf8');
-  const file = join(scratch, `message-${status}-${bodyText.length}.xml`);
+  const template = (await readFile(join(SCENARIOS, 'uac_message.template.xml'), 'utf8')).replace(
+    /Content-Type: text\/plain/g,
+    `Content-Type: ${contentType}`,
+  );
+  const file = join(
+    scratch,
+    `message-${status}-${bodyText.length}-${contentType.replace('/', '-')}.xml`,
+  );
   await writeFile(
     file,
     template
@@ -174,7 +180,7 @@ describe.each([
 
   it('declines a 2 KB MESSAGE with 603 and Warning "message too large"', async () => {
     const result = await sipp({
-      scenario: await messageScenario(603, 'x'.repeat(2048), 'message too large'),
+      scenario: await messageScenario(603, 'x'.repeat(2048), { warning: 'message too large' }),
       transport,
       service: 'bob',
       user: 'alice',
@@ -193,6 +199,45 @@ describe.each([
   }, 40_000);
 });
 
+describe('IMDN', () => {
+  it('sends the sender exactly one "stored" notice when processing was asked for', async () => {
+    const cpim = [
+      'From: <sip:bob@pigeonhole.test>',
+      'To: <sip:carol@pigeonhole.test>',
+      'NS: imdn <urn:ietf:params:imdn>',
+      'imdn.Message-ID: imdn-77',
+      'DateTime: 2026-11-24T12:00:00Z',
+      'imdn.Disposition-Notification: processing, negative-delivery',
+      '',
+      'Content-Type: text/plain',
+      '',
+      'Are you there?',
+    ].join('\n');
+    const cpimScenario = await messageScenario(202, cpim, { contentType: 'message/cpim' });
+    for (let i = 0; i < 2; i++) {
+      const result = await sipp({
+        scenario: cpimScenario,
+        transport: 'u1',
+        service: 'carol',
+        user: 'bob',
+      });
+      expect(result.code, result.output).toBe(0);
+    }
+    const stored = await ctx.messages.list(`sip:carol@${DOMAIN}`);
+    expect(stored.filter((m) => m.imdnId === 'imdn-77')).toHaveLength(1);
+    const notices = await ctx.messages.list(`sip:bob@${DOMAIN}`);
+    const imdn = notices.filter(
+      (m) => m.contentType === 'message/cpim' && m.from === `sip:carol@${DOMAIN}`,
+    );
+    expect(imdn).toHaveLength(1);
+    const body = (
+      await ctx.messages.readPagerBody(`sip:bob@${DOMAIN}`, imdn[0]?.id ?? '')
+    ).toString();
+    expect(body).toContain('<message-id>imdn-77</message-id>');
+    expect(body).toContain('<stored/>');
+  }, 40_000);
+});
+
 describe('quota', () => {
   it('declines with 603 and Warning "quota exceeded" once the recipient is full', async () => {
     const to = `sip:alice@${DOMAIN}`;
@@ -204,7 +249,7 @@ describe('quota', () => {
         body: Buffer.from('fill'),
       });
     const result = await sipp({
-      scenario: await messageScenario(603, 'one too many', 'quota exceeded'),
+      scenario: await messageScenario(603, 'one too many', { warning: 'quota exceeded' }),
       transport: 'u1',
       service: 'alice',
       user: 'bob',

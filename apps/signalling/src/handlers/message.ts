@@ -1,4 +1,4 @@
-import { parseCpim, readImdnRequest } from '@pigeonhole/cpim';
+import { buildImdn, parseCpim, readImdnRequest } from '@pigeonhole/cpim';
 import { aorOf, type RequestHandler, type ServerContext, type SipRequest } from '@pigeonhole/sip';
 import { StoreError, StoreErrorCode, type CpimInfo } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
@@ -36,15 +36,17 @@ async function store(
   ctx: SignallingContext,
   { request, server, to }: { request: SipRequest; server: ServerContext; to: string },
 ): Promise<void> {
+  const cpim = cpimInfo(request);
+  let duplicate = false;
   try {
-    await ctx.messages.storePager({
+    ({ duplicate } = await ctx.messages.storePager({
       to,
       from: aorOf(request.from.uri),
       contentType: request.contentType ?? 'text/plain',
       body: request.body,
       expiresInSeconds: request.expires,
-      cpim: cpimInfo(request),
-    });
+      cpim,
+    }));
   } catch (err) {
     const reason =
       err instanceof StoreError
@@ -63,6 +65,34 @@ async function store(
   await ctx.deliver
     .enqueue({ aor: to, reason: 'stored' })
     .catch((err: unknown) => ctx.log.warn({ err }, 'deliver not queued'));
+  // At most one notification per disposition (RFC 5438 §6.2): none for a retransmitted duplicate.
+  if (!duplicate)
+    await notifyStored(ctx, { request, to, cpim }).catch((err: unknown) =>
+      ctx.log.warn({ err }, 'stored IMDN not sent'),
+    );
+}
+
+/**
+ * RFC 5438 §7.2.1: when the sender asked for `processing`, one `stored` notification (the seed's "notify
+ * Client A that it is stored"). It goes into the sender's own inbox and reaches the sender as a MESSAGE
+ * through delivery, at least once and even if the sender is offline now.
+ */
+async function notifyStored(
+  ctx: SignallingContext,
+  { request, to, cpim }: { request: SipRequest; to: string; cpim: CpimInfo | undefined },
+): Promise<void> {
+  if (!cpim?.imdnId || !cpim.dispositions?.includes('processing')) return;
+  const sender = aorOf(request.from.uri);
+  const body = buildImdn({
+    kind: 'processing',
+    status: 'stored',
+    original: { messageId: cpim.imdnId, dateTime: cpim.dateTime, dispositions: [] },
+    from: to,
+    to: sender,
+    recipientUri: to,
+  });
+  await ctx.messages.storePager({ to: sender, from: to, contentType: 'message/cpim', body });
+  await ctx.deliver.enqueue({ aor: sender, reason: 'stored' });
 }
 
 /** IMDN details of a `message/cpim` body; an unreadable CPIM body is stored as it came. */
