@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import {
   freePort,
+  type SippRun,
+  startSipp,
   startTestRedis,
+  type TestRedis,
   uniquePrefix,
   withTimeout,
-  type TestRedis,
 } from '@pigeonhole/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -67,39 +69,24 @@ afterAll(async () => {
   await redis.destroy();
 });
 
-/** Starts sipp; `done` resolves with its exit code (0: every call as the scenario expects) and output. */
-function sipp(
-  args: string[],
-  local: number,
-): { done: Promise<{ code: number | null; output: string }> } {
-  const child = spawn(
-    'sipp',
-    [
-      `127.0.0.1:${sipPort}`,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(local),
-      '-m',
-      '1',
-      '-timeout',
-      '20s',
-      '-timeout_error',
-      '-nostdin',
-      '-key',
-      'domain',
-      'localhost',
-      ...args,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { done: withTimeout(exited, 30_000, 'sipp').then((code) => ({ code, output })) };
+/** Starts sipp against the service's SIP port from `local`. */
+function sipp(args: string[], local: number): SippRun {
+  return startSipp([
+    `127.0.0.1:${sipPort}`,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(local),
+    '-m',
+    '1',
+    '-timeout',
+    '20s',
+    '-timeout_error',
+    '-key',
+    'domain',
+    'localhost',
+    ...args,
+  ]);
 }
 
 describe('the service end to end', () => {

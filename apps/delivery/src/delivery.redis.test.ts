@@ -1,6 +1,5 @@
 // Delivery against a real Redis and real SIP peers: our endpoint as B's device (to check order and
 // answer with any status) and sipp 3.6 as B over TCP.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MinuteCounters, createLogger } from '@pigeonhole/app-runtime';
 import { buildCpim, parseCpim, parseImdn } from '@pigeonhole/cpim';
@@ -9,11 +8,11 @@ import { SipEndpoint } from '@pigeonhole/sip';
 import { LocationStore, MessageStore, type Binding } from '@pigeonhole/store';
 import {
   freePort,
+  startSipp,
   startTestRedis,
+  type TestRedis,
   uniquePrefix,
   waitUntil,
-  withTimeout,
-  type TestRedis,
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,26 +159,20 @@ describe('deliverInbox', () => {
     const aor = 'sip:frank@localhost';
     for (let i = 0; i < 3; i++) await store(aor, `to sipp ${i}`);
     const port = await freePort();
-    const sipp = spawn(
-      'sipp',
-      [
-        '-sf',
-        SIPP_UAS,
-        '-t',
-        't1',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-m',
-        '3',
-        '-timeout',
-        '20s',
-        '-nostdin',
-      ],
-      { stdio: 'ignore' },
-    );
-    const exited = new Promise<number | null>((resolve) => sipp.once('exit', resolve));
+    const sipp = startSipp([
+      '-sf',
+      SIPP_UAS,
+      '-t',
+      't1',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-m',
+      '3',
+      '-timeout',
+      '20s',
+    ]);
     await register(aor, `sip:frank@127.0.0.1:${port};transport=tcp`, 'tcp');
     await waitUntil(
       async () =>
@@ -188,7 +181,8 @@ describe('deliverInbox', () => {
       'sipp to take the messages',
     );
     expect(await deps.messages.count(aor)).toBe(0);
-    expect(await withTimeout(exited, 20_000, 'sipp to finish')).toBe(0);
+    const { code, output } = await sipp.done;
+    expect(code, output).toBe(0);
   }, 30_000);
 
   it('sweeps expired messages and notifies senders who asked', async () => {

@@ -1,5 +1,4 @@
 // The signalling app against real peers: sipp 3.6 as the UAC over UDP and TCP, a real Redis.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@pigeonhole/app-runtime';
 import {
   freePort,
+  startSipp,
   startTestRedis,
-  uniquePrefix,
-  withTimeout,
   type TestRedis,
+  uniquePrefix,
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -56,59 +55,42 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** Runs sipp once to completion; exit code 0 means every call got what the scenario expects. */
+/** Runs sipp once as the UAC; exit code 0 means every call got what the scenario expects. */
 async function sipp(options: {
   scenario: string;
   transport: 'u1' | 't1';
   service: string;
   user: string;
-  extra?: string[];
 }) {
   const port = options.transport === 'u1' ? server.udp.port : server.tcp.port;
-  const local = await freePort();
-  const child = spawn(
-    'sipp',
-    [
-      `127.0.0.1:${port}`,
-      '-sf',
-      options.scenario,
-      '-t',
-      options.transport,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(local),
-      '-m',
-      '1',
-      '-s',
-      options.service,
-      '-au',
-      options.user,
-      '-ap',
-      `${options.user}-secret`,
-      '-key',
-      'domain',
-      DOMAIN,
-      '-key',
-      'sender',
-      options.user,
-      '-timeout',
-      '20s',
-      '-timeout_error',
-      '-nostdin',
-      ...(options.extra ?? []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-6000)));
-  const code = await withTimeout(
-    new Promise<number | null>((resolve) => child.once('exit', resolve)),
-    30_000,
-    'sipp',
-  );
-  return { code, output };
+  return startSipp([
+    `127.0.0.1:${port}`,
+    '-sf',
+    options.scenario,
+    '-t',
+    options.transport,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(await freePort()),
+    '-m',
+    '1',
+    '-s',
+    options.service,
+    '-au',
+    options.user,
+    '-ap',
+    `${options.user}-secret`,
+    '-key',
+    'domain',
+    DOMAIN,
+    '-key',
+    'sender',
+    options.user,
+    '-timeout',
+    '20s',
+    '-timeout_error',
+  ]).done;
 }
 
 /** A MESSAGE scenario expecting `status` (and a Warning when given), with a body of `bodyText`. */

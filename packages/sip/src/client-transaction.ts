@@ -1,6 +1,7 @@
 import { SipError, SipErrorCode } from './sip-error.js';
 import type { TimerValues } from './server-transaction.js';
 import type { SipResponse } from './sip-message.js';
+import { TimerSet } from './timer-set.js';
 
 export type ClientTransactionState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -14,7 +15,7 @@ export class ClientTransaction {
   readonly final: Promise<SipResponse>;
   #resolve: (response: SipResponse) => void = () => undefined;
   #reject: (error: Error) => void = () => undefined;
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #timers = new TimerSet();
 
   constructor(
     readonly send: () => void,
@@ -30,7 +31,7 @@ export class ClientTransaction {
     });
     send();
     if (!options.reliable) this.#retransmit(options.timers.T1);
-    this.#after(64 * options.timers.T1, () => {
+    this.#timers.after(64 * options.timers.T1, () => {
       if (this.state === 'completed' || this.state === 'terminated') return;
       this.#reject(new SipError(SipErrorCode.TIMEOUT, 'Request Timeout', 408));
       this.#terminate();
@@ -45,9 +46,9 @@ export class ClientTransaction {
       return;
     }
     this.state = 'completed';
-    this.#clear();
+    this.#timers.clear();
     this.#resolve(response);
-    this.#after(this.options.reliable ? 0 : this.options.timers.T4, () => this.#terminate()); // Timer K
+    this.#timers.after(this.options.reliable ? 0 : this.options.timers.T4, () => this.#terminate()); // Timer K
   }
 
   /** The transport failed (connection refused or closed): a local 503 (RFC 3261 §8.1.3.1). */
@@ -58,7 +59,7 @@ export class ClientTransaction {
   }
 
   #retransmit(interval: number): void {
-    this.#after(interval, () => {
+    this.#timers.after(interval, () => {
       if (this.state === 'completed' || this.state === 'terminated') return;
       this.send();
       this.#retransmit(
@@ -69,20 +70,10 @@ export class ClientTransaction {
     });
   }
 
-  #after(ms: number, run: () => void): void {
-    const timer = setTimeout(run, ms);
-    timer.unref();
-    this.#timers.push(timer);
-  }
-
-  #clear(): void {
-    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
-  }
-
   #terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.#clear();
+    this.#timers.clear();
     this.options.onTerminated();
   }
 }

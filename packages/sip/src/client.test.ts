@@ -1,37 +1,29 @@
 // The endpoint as a UAC: MESSAGEs to sipp 3.6 as a real UAS over UDP (with loss, so Timer E
 // retransmissions matter) and TCP; Timer F with fake timers.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort, waitUntil, withTimeout } from '@pigeonhole/testkit';
+import { freePort, startSipp, waitUntil, type SippRun } from '@pigeonhole/testkit';
 import { ClientTransaction, DEFAULT_TIMERS, SipEndpoint, SipError, SipResponse } from './index.js';
 
 const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
 
-function sippUas(port: number, transport: 'u1' | 't1', extra: readonly string[]): ChildProcess {
-  return spawn(
-    'sipp',
-    [
-      '-sf',
-      `${SCENARIOS}uas_message_200.xml`,
-      '-t',
-      transport,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-m',
-      '20',
-      '-timeout',
-      '30s',
-      '-nostdin',
-      ...extra,
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
+function sippUas(port: number, transport: 'u1' | 't1', extra: readonly string[]): SippRun {
+  return startSipp([
+    '-sf',
+    `${SCENARIOS}uas_message_200.xml`,
+    '-t',
+    transport,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    '20',
+    '-timeout',
+    '30s',
+    ...extra,
+  ]);
 }
 
 /** True once something accepts TCP connections on the port. */
@@ -62,7 +54,6 @@ describe('the endpoint as a UAC against sipp', () => {
     async (_name, transport, extra) => {
       const port = await freePort();
       const uas = sippUas(port, transport, extra);
-      const exited = new Promise<number | null>((resolve) => uas.once('exit', resolve));
       // Over UDP a request sent before sipp binds is retransmitted (Timer E); over TCP wait for the listener.
       if (transport === 't1') await waitUntil(() => accepts(port), 10_000, 'sipp to listen');
       for (let i = 0; i < 20; i++) {
@@ -79,7 +70,8 @@ describe('the endpoint as a UAC against sipp', () => {
         );
         expect(response.status).toBe(200);
       }
-      expect(await withTimeout(exited, 30_000, 'sipp to finish')).toBe(0);
+      const { code, output } = await uas.done;
+      expect(code, output).toBe(0);
     },
     60_000,
   );

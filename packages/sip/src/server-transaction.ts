@@ -1,6 +1,7 @@
 import { serializeSipMessage } from './sip-serializer.js';
 import type { SipRequest, SipResponse } from './sip-message.js';
 import type { Flow } from './transports.js';
+import { TimerSet } from './timer-set.js';
 
 /** RFC 3261 §17.1.1.1 timer values (ms). */
 export interface TimerValues {
@@ -22,7 +23,7 @@ export type ServerTransactionState =
 export class ServerTransaction {
   state: ServerTransactionState;
   #last: Buffer | undefined;
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #timers = new TimerSet();
   readonly #onTerminated: () => void;
 
   constructor(
@@ -59,11 +60,11 @@ export class ServerTransaction {
     this.state = 'completed';
     const reliable = this.flow.transport !== 'udp';
     if (!this.isInvite) {
-      this.#after(reliable ? 0 : 64 * this.timers.T1, () => this.#terminate()); // Timer J
+      this.#timers.after(reliable ? 0 : 64 * this.timers.T1, () => this.#terminate()); // Timer J
       return;
     }
     if (!reliable) this.#retransmitFinal(this.timers.T1); // Timer G
-    this.#after(64 * this.timers.T1, () => this.#terminate()); // Timer H
+    this.#timers.after(64 * this.timers.T1, () => this.#terminate()); // Timer H
   }
 
   /** The same request arrived again: re-send the last response (§17.2.1, §17.2.2). */
@@ -75,32 +76,22 @@ export class ServerTransaction {
   acknowledged(): void {
     if (!this.isInvite || this.state !== 'completed') return;
     this.state = 'confirmed';
-    this.#clear();
-    this.#after(this.flow.transport === 'udp' ? this.timers.T4 : 0, () => this.#terminate()); // Timer I
+    this.#timers.clear();
+    this.#timers.after(this.flow.transport === 'udp' ? this.timers.T4 : 0, () => this.#terminate()); // Timer I
   }
 
   #retransmitFinal(interval: number): void {
-    this.#after(interval, () => {
+    this.#timers.after(interval, () => {
       if (this.state !== 'completed' || !this.#last) return;
       this.flow.send(this.#last);
       this.#retransmitFinal(Math.min(2 * interval, this.timers.T2));
     });
   }
 
-  #after(ms: number, run: () => void): void {
-    const timer = setTimeout(run, ms);
-    timer.unref();
-    this.#timers.push(timer);
-  }
-
-  #clear(): void {
-    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
-  }
-
   #terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.#clear();
+    this.#timers.clear();
     this.#onTerminated();
   }
 }

@@ -16,6 +16,15 @@ const URI =
   /^(sips?):(?:([^:@;?]*)(?::([^@;?]*))?@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?((?:;[^;?]*)*)(?:\?(.*))?$/;
 const USER = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/;
 
+/** Percent-decoding that refuses a malformed escape (`%b@`) with a SipError instead of a URIError. */
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new SipError(SipErrorCode.BAD_URI, 'Bad escape in URI');
+  }
+}
+
 /** Parses a SIP URI. @throws SipError SIP_ERR_BAD_URI */
 export function parseSipUri(text: string): SipUri {
   const match = URI.exec(text);
@@ -28,7 +37,7 @@ export function parseSipUri(text: string): SipUri {
     throw new SipError(SipErrorCode.BAD_URI, 'Bad URI port');
   return {
     scheme: scheme === 'sips' ? 'sips' : 'sip',
-    user: user === undefined ? undefined : decodeURIComponent(user),
+    user: user === undefined ? undefined : decode(user),
     password,
     host: host.startsWith('[') ? host.slice(1, -1) : host.toLowerCase(),
     port: port === undefined ? undefined : Number(port),
@@ -50,8 +59,8 @@ export function parseSipUri(text: string): SipUri {
         .map((h) => {
           const at = h.indexOf('=');
           return [
-            decodeURIComponent(at === -1 ? h : h.slice(0, at)).toLowerCase(),
-            decodeURIComponent(at === -1 ? '' : h.slice(at + 1)),
+            decode(at === -1 ? h : h.slice(0, at)).toLowerCase(),
+            decode(at === -1 ? '' : h.slice(at + 1)),
           ];
         }),
     ),

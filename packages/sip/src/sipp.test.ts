@@ -1,15 +1,14 @@
 // sipp 3.6 as a real UAC against the endpoint, over UDP and TCP. With -lost, sipp drops a share of the
 // messages it would send or receive, so MESSAGE retransmissions reach the server transaction, which
 // must answer each with the same 202 (RFC 3261 §17.2.2).
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, withTimeout } from '@pigeonhole/testkit';
+import { freePort, startSipp } from '@pigeonhole/testkit';
 import { SipEndpoint } from './index.js';
 
 const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
 
-/** Runs sipp to completion; resolves with its exit code (0: every call succeeded) and output. */
+/** Runs sipp as a UAC against the endpoint; resolves with its exit code and output. */
 async function sipp(options: {
   port: number;
   scenario: string;
@@ -18,39 +17,25 @@ async function sipp(options: {
   extra?: string[];
 }) {
   const local = await freePort();
-  const child = spawn(
-    'sipp',
-    [
-      `127.0.0.1:${options.port}`,
-      '-sf',
-      `${SCENARIOS}${options.scenario}`,
-      '-t',
-      options.transport,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(local),
-      '-m',
-      String(options.calls),
-      '-r',
-      '200',
-      '-timeout',
-      '30s',
-      '-timeout_error',
-      '-nostdin',
-      ...(options.extra ?? []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const code = await withTimeout(
-    new Promise<number | null>((resolve) => child.once('exit', resolve)),
-    40_000,
-    'sipp to finish',
-  );
-  return { code, output };
+  return startSipp([
+    `127.0.0.1:${options.port}`,
+    '-sf',
+    `${SCENARIOS}${options.scenario}`,
+    '-t',
+    options.transport,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(local),
+    '-m',
+    String(options.calls),
+    '-r',
+    '200',
+    '-timeout',
+    '30s',
+    '-timeout_error',
+    ...(options.extra ?? []),
+  ]).done;
 }
 
 describe('the endpoint against sipp', () => {

@@ -3,3 +3,4 @@ export { uniquePrefix } from './prefix.js';
 export { waitForEvent, waitUntil, withTimeout } from './wait.js';
 export { freePort } from '@pigeonhole/embedded-redis';
 export { startTestRedisCluster, type TestRedisCluster } from './test-redis-cluster.js';
+export { startSipp, type SippRun } from './sipp.js';
