@@ -1,7 +1,7 @@
 import type { Logger, MinuteCounters } from '@pigeonhole/app-runtime';
 import type { DeliverProducer } from '@pigeonhole/queue';
 import type { DigestAuthenticator } from '@pigeonhole/sip';
-import type { LocationStore, MessageStore, UserStore } from '@pigeonhole/store';
+import type { LocationStore, MessageStore, SessionStore, UserStore } from '@pigeonhole/store';
 import type { SignallingMetrics } from './signalling-metrics.js';
 
 /** What the handlers work with. */
@@ -11,6 +11,11 @@ export interface SignallingContext {
   /** Our own address, for `Warning` headers and the flow's edge URI. */
   readonly host: string;
   readonly edge: string;
+  /** Our SIP port, for the Contact of a 2xx to INVITE. */
+  readonly sipPort: number;
+  /** Where senders reach a media instance (MSRP_PUBLIC_HOST, MSRP_TCP_PORT): put in `a=path`. */
+  readonly media: { readonly host: string; readonly port: number };
+  readonly sessions: SessionStore;
   readonly messages: MessageStore;
   readonly location: LocationStore;
   readonly users: UserStore;

@@ -4,6 +4,7 @@ import { DigestAuthenticator } from '@pigeonhole/sip';
 import {
   LocationStore,
   MessageStore,
+  SessionStore,
   UserStore,
   type RedisClient,
   type StoreLimits,
@@ -20,6 +21,7 @@ export function createSignallingContext(options: {
   readonly domain: string;
   readonly host: string;
   readonly sipPort: number;
+  readonly media: { readonly host: string; readonly port: number };
   readonly limits: Partial<StoreLimits>;
   readonly policy: SignallingContext['policy'];
   readonly registry: Registry;
@@ -31,6 +33,9 @@ export function createSignallingContext(options: {
     domain: options.domain,
     host: options.host,
     edge: `sip:${options.host}:${options.sipPort};transport=tcp`,
+    sipPort: options.sipPort,
+    media: options.media,
+    sessions: new SessionStore({ client, prefix: options.prefix }),
     messages: new MessageStore({ client, prefix: options.prefix, limits: options.limits }),
     location: new LocationStore({ client, prefix: options.prefix }),
     users,

@@ -15,10 +15,12 @@ await runApp({
       domain: env.SIP_DOMAIN,
       host: env.SIP_HOST,
       sipPort: env.SIP_TCP_PORT,
+      media: { host: env.MSRP_PUBLIC_HOST, port: env.MSRP_TCP_PORT },
       limits: {
         maxMessages: env.STORE_MAX_MESSAGES,
         maxBytes: env.STORE_MAX_BYTES,
         pagerMaxBytes: env.PAGER_MAX_BYTES,
+        largeMaxBytes: env.LARGE_MAX_BYTES,
         maxTtlSeconds: env.MESSAGE_MAX_TTL_S,
       },
       policy: {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SipEndpoint } from '@pigeonhole/sip';
 import type { SignallingContext } from './context.js';
+import { byeHandler, inviteHandler } from './handlers/invite.js';
 import { messageHandler } from './handlers/message.js';
 import { registerHandler } from './handlers/register.js';
 
@@ -27,6 +28,9 @@ export async function startSignalling(
   const endpoint = new SipEndpoint();
   endpoint.handle('REGISTER', registerHandler(ctx));
   endpoint.handle('MESSAGE', messageHandler(ctx));
+  endpoint.handle('INVITE', inviteHandler(ctx));
+  endpoint.handle('ACK', () => undefined); // the 2xx ACK of a storing INVITE: nothing to do
+  endpoint.handle('BYE', byeHandler(ctx));
   endpoint.on('handlerError', (err, request) =>
     ctx.log.error({ err, method: request.method, callId: request.callId }, 'handler failed'),
   );

@@ -36,7 +36,8 @@ beforeAll(async () => {
     domain: DOMAIN,
     host: '127.0.0.1',
     sipPort: 0,
-    limits: { maxMessages: 3, pagerMaxBytes: 1300 },
+    media: { host: '127.0.0.1', port: 2855 },
+    limits: { maxMessages: 3, pagerMaxBytes: 1300, largeMaxBytes: 100 * 1024 * 1024 },
     policy: { foreignSenders: 'reject', minExpires: 60, maxExpires: 3600 },
     registry: new Registry(),
     log: createLogger('signalling', 'silent'),
@@ -217,6 +218,98 @@ describe('IMDN', () => {
     ).toString();
     expect(body).toContain('<message-id>imdn-77</message-id>');
     expect(body).toContain('<stored/>');
+  }, 40_000);
+});
+
+/** An INVITE scenario (answering the 407): with a 200, the answer's a=path is checked, then ACK and BYE. */
+async function inviteScenario(options: {
+  status: number;
+  largeMessage: boolean;
+  maxSize: number;
+}): Promise<string> {
+  const headers = (cseq: number, method: string): string =>
+    `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[domain]>;tag=[pid]SIPpInv[call_number]
+      To: <sip:[service]@[domain]>${cseq > 1 && method !== 'INVITE' ? '[peer_tag_param]' : ''}
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Max-Forwards: 70`;
+  const invite = (cseq: number, auth: string): string => `<send retrans="500"><![CDATA[
+      INVITE sip:[service]@[domain] SIP/2.0
+      ${headers(cseq, 'INVITE')}
+      Contact: <sip:alice@[local_ip]:[local_port]>
+      ${options.largeMessage ? 'Accept-Contact: *;+g.oma.sip-im.large-message' : 'Accept-Contact: *;+g.oma.sip-im'}${auth ? `\n      ${auth}` : ''}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=- 1 1 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [local_ip]
+      t=0 0
+      m=message 9 TCP/MSRP *
+      a=accept-types:*
+      a=path:msrp://[local_ip]:9/alicesession;tcp
+      a=max-size:${options.maxSize}
+    ]]></send>`;
+  const bye = `<send retrans="500"><![CDATA[
+      BYE sip:[service]@[domain] SIP/2.0
+      ${headers(3, 'BYE')}
+      Content-Length: 0
+
+    ]]></send>
+    <recv response="200" />`;
+  const xml = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="INVITE">
+  ${invite(1, '')}
+  <recv response="100" optional="true" />
+  <recv response="407" auth="true" />
+  ${invite(2, '[authentication]')}
+  <recv response="100" optional="true" />
+  <recv response="${options.status}">
+    ${options.status === 200 ? '<action><ereg regexp="a=path:msrp://127.0.0.1:2855/[0-9a-f]+;tcp" search_in="body" check_it="true" assign_to="p" /></action>' : ''}
+  </recv>
+  <send><![CDATA[
+      ACK sip:[service]@[domain] SIP/2.0
+      ${headers(2, 'ACK')}
+      Content-Length: 0
+
+    ]]></send>
+  ${options.status === 200 ? bye : ''}
+  ${options.status === 200 ? '<Reference variables="p" />' : ''}
+</scenario>`;
+  const file = join(
+    scratch,
+    `invite-${options.status}-${String(options.largeMessage)}-${options.maxSize}.xml`,
+  );
+  await writeFile(file, xml);
+  return file;
+}
+
+describe('large message INVITE', () => {
+  it('reserves the MSRP session, answers 200 with our a=path, and ends it on BYE', async () => {
+    const scenario = await inviteScenario({ status: 200, largeMessage: true, maxSize: 5_000_000 });
+    const result = await sipp({ scenario, transport: 't1', service: 'carol', user: 'alice' });
+    expect(result.code, result.output).toBe(0);
+    // BYE ended the reservation: nothing is left bound or reserved.
+    expect(await ctx.sessions.active()).toBe(0);
+  }, 40_000);
+
+  it('answers a session-mode INVITE to an offline user with 480', async () => {
+    const scenario = await inviteScenario({ status: 480, largeMessage: false, maxSize: 100 });
+    const result = await sipp({ scenario, transport: 't1', service: 'carol', user: 'alice' });
+    expect(result.code, result.output).toBe(0);
+  }, 40_000);
+
+  it('declines an announced size over the limit with 603', async () => {
+    const scenario = await inviteScenario({
+      status: 603,
+      largeMessage: true,
+      maxSize: 500 * 1024 * 1024,
+    });
+    const result = await sipp({ scenario, transport: 't1', service: 'carol', user: 'alice' });
+    expect(result.code, result.output).toBe(0);
   }, 40_000);
 });
 

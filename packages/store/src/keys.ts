@@ -27,6 +27,8 @@ export interface StoreKeys {
   recipients(): string;
   /** HASH: an MSRP session reservation. */
   session(sessionId: string): string;
+  /** STRING: the session id set up by a dialog's Call-ID. */
+  sessionByCall(callId: string): string;
   /** Pub/sub channel on which ended session ids are published. */
   sessionEndedChannel(): string;
   /** SET of MSRP session ids reserved or bound (for the dashboard). */
@@ -52,6 +54,7 @@ export function storeKeys(prefix: string): StoreKeys {
     location: (aor) => perAor(aor, 'loc'),
     recipients: () => `${prefix}:recipients`,
     session: (sessionId) => `${prefix}:sess:${sessionId}`,
+    sessionByCall: (callId) => `${prefix}:sesscall:${encodeURIComponent(callId)}`,
     sessionEndedChannel: () => `${prefix}:sess:ended`,
     sessions: () => `${prefix}:sessions`,
     user: (name) => `${prefix}:user:${encodeURIComponent(name)}`,

@@ -117,7 +117,8 @@ describe('SessionStore', () => {
       subscriber.once('message', (_channel: string, id: string) => resolve(id)),
     );
     await sessions.reserve(reservation('s2'), 30);
-    await sessions.end('s2');
+    expect(await sessions.endByCall('call-unknown')).toBe(false);
+    expect(await sessions.endByCall('call-1')).toBe(true);
     expect(await withTimeout(ended, 5000, 'the ended notice')).toBe('s2');
     expect(await sessions.get('s2')).toBeUndefined();
     expect(await sessions.active()).toBe(0);

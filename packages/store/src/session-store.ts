@@ -48,12 +48,29 @@ export class SessionStore {
   /** Reserves a session that expires unless a connection binds it within `ttlSeconds`. */
   async reserve(reservation: SessionReservation, ttlSeconds: number): Promise<void> {
     const key = this.#keys.session(reservation.sessionId);
+    // One key per transaction: the reservation never exists without its expiry (and stays Cluster-safe).
     await this.#client
       .multi()
       .hset(key, 'json', JSON.stringify(reservation), 'state', 'reserved')
       .expire(key, ttlSeconds)
-      .sadd(this.#keys.sessions(), reservation.sessionId)
       .exec();
+    await this.#client.sadd(this.#keys.sessions(), reservation.sessionId);
+    // The dialog's Call-ID finds the session when the BYE comes (any signalling instance may take it).
+    await this.#client.set(
+      this.#keys.sessionByCall(reservation.callId),
+      reservation.sessionId,
+      'EX',
+      24 * 3600,
+    );
+  }
+
+  /** Ends the session set up by the dialog `callId` (BYE); false when there is none. */
+  async endByCall(callId: string): Promise<boolean> {
+    const sessionId = await this.#client.get(this.#keys.sessionByCall(callId));
+    if (!sessionId) return false;
+    await this.#client.del(this.#keys.sessionByCall(callId));
+    await this.end(sessionId);
+    return true;
   }
 
   /** Reads a reservation; undefined when there is none (never made, expired or ended). */

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { buildMsrpSdp, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
+import { aorOf, type RequestHandler, type ServerContext, type SipRequest } from '@pigeonhole/sip';
+import { StoreError, StoreErrorCode } from '@pigeonhole/store';
+import type { SignallingContext } from '../context.js';
+import { authenticate } from './register.js';
+
+/** OMA SIMPLE IM's feature tag of large message mode. */
+const LARGE_MESSAGE_TAG = '+g.oma.sip-im.large-message';
+/** A reservation not connected within this many seconds expires. */
+const RESERVATION_TTL_SECONDS = 60;
+
+/**
+ * Large message mode is asked for by the feature tag in Accept-Contact or Contact — matched as a whole
+ * parameter name, since `+g.oma.sip-im` is a prefix of it — or by an RFC 5547 `a=file-selector`.
+ */
+export function isLargeMessage(request: SipRequest, media: MsrpMedia | undefined): boolean {
+  const tagged = [...request.getAll('Accept-Contact'), ...request.getAll('Contact')].some((value) =>
+    value
+      .split(';')
+      .slice(1)
+      .some((param) => param.trim().split('=')[0]?.toLowerCase() === LARGE_MESSAGE_TAG),
+  );
+  return tagged || media?.fileSelector !== undefined;
+}
+
+/**
+ * INVITE for an offline user of ours. Large message mode: check the quota and the announced size, reserve
+ * the MSRP session in Redis, then answer `200 OK` with our `a=path` (a media instance); the sender
+ * connects and sends the message over MSRP. Not stored → `603 Decline` + Warning. A conversation
+ * (session mode) to an offline user → `480`.
+ */
+export function inviteHandler(ctx: SignallingContext): RequestHandler {
+  return async (request, server) => {
+    if (
+      request.from.uri.host === ctx.domain &&
+      !(await authenticate(ctx, { request, server, proxy: true }))
+    )
+      return;
+    const target = request.requestUri;
+    if (target.host !== ctx.domain || !target.user || !(await ctx.users.exists(target.user))) {
+      return server.reply(404, { reason: 'No such user' });
+    }
+    const media = request.contentType?.startsWith('application/sdp')
+      ? parseMsrpSdp(request.body.toString('utf8'))
+      : undefined;
+    if (!isLargeMessage(request, media)) return server.reply(480, { reason: 'Recipient offline' });
+    // RFC 4975 §8.5: the offerer connects; an offer that insists on being passive cannot store here.
+    if (!media?.path.length || media.setup === 'passive')
+      return server.reply(488, { reason: 'MSRP offer with a path needed' });
+    await reserve(ctx, { request, server, media, to: `sip:${target.user}@${ctx.domain}` });
+  };
+}
+
+async function reserve(
+  ctx: SignallingContext,
+  {
+    request,
+    server,
+    media,
+    to,
+  }: { request: SipRequest; server: ServerContext; media: MsrpMedia; to: string },
+): Promise<void> {
+  const announced = Number(media.fileSelector?.['size'] ?? media.maxSize ?? 0) || undefined;
+  try {
+    await ctx.messages.checkQuota(to, announced ?? 0, 'large');
+  } catch (err) {
+    const reason =
+      err instanceof StoreError && err.code !== StoreErrorCode.UNAVAILABLE
+        ? err.code === StoreErrorCode.TOO_LARGE
+          ? 'message too large'
+          : 'quota exceeded'
+        : 'store unavailable';
+    ctx.metrics.declined.inc({ reason });
+    return server.reply(603, { headers: [['Warning', `399 ${ctx.host} "${reason}"`]] });
+  }
+  const sessionId = randomBytes(12).toString('hex');
+  const localPath = `msrp://${ctx.media.host}:${ctx.media.port}/${sessionId};tcp`;
+  const maxSize = ctx.messages.limits.largeMaxBytes;
+  await ctx.sessions.reserve(
+    {
+      sessionId,
+      to,
+      from: aorOf(request.from.uri),
+      peerPath: media.path,
+      localPath,
+      maxSize,
+      announcedSize: announced,
+      callId: request.callId,
+      expiresInSeconds: request.expires,
+    },
+    RESERVATION_TTL_SECONDS,
+  );
+  const sdp = buildMsrpSdp({
+    address: ctx.media.host,
+    port: ctx.media.port,
+    path: [localPath],
+    acceptTypes: ['*'],
+    maxSize,
+    setup: 'passive',
+  });
+  // The 200 goes out only now that the reservation is in Redis.
+  server.reply(200, {
+    headers: [
+      ['Contact', `<sip:${ctx.host}:${ctx.sipPort}>`],
+      ['Content-Type', 'application/sdp'],
+    ],
+    body: Buffer.from(sdp),
+  });
+}
+
+/** BYE ends the dialog's MSRP session (media closes the connection after the chunks in flight). */
+export function byeHandler(ctx: SignallingContext): RequestHandler {
+  return async (request, server) => {
+    const ended = await ctx.sessions.endByCall(request.callId);
+    server.reply(ended ? 200 : 481);
+  };
+}
