@@ -13,6 +13,11 @@ import {
   uniquePrefix,
   withTimeout,
 } from '@pigeonhole/testkit';
+import { randomBytes } from 'node:crypto';
+import { buildMsrpSdp, connectMsrp, parseMsrpSdp } from '@pigeonhole/msrp';
+import { SipEndpoint, digestAnswer } from '@pigeonhole/sip';
+import { MessageStore, type StoredMessage } from '@pigeonhole/store';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,10 +28,14 @@ const BOB_DEVICE = fileURLToPath(new URL('../test/sipp/uas_receive.xml', import.
 let redis: TestRedis;
 let service: ChildProcess;
 let sipPort = 0;
+let msrpPort = 0;
+let prefix = '';
 
 beforeAll(async () => {
   redis = await startTestRedis();
   sipPort = await freePort();
+  msrpPort = await freePort();
+  prefix = uniquePrefix('ph');
   const port = async (): Promise<string> => String(await freePort());
   service = spawn(process.execPath, ['apps/cli/dist/main.js', 'start'], {
     cwd: ROOT,
@@ -34,11 +43,11 @@ beforeAll(async () => {
     env: {
       PATH: process.env['PATH'],
       REDIS_URL: redis.url,
-      REDIS_PREFIX: uniquePrefix('ph'),
+      REDIS_PREFIX: prefix,
       SIP_USERS: 'alice:secret,bob:secret',
       SIP_UDP_PORT: String(sipPort),
       SIP_TCP_PORT: String(sipPort),
-      MSRP_TCP_PORT: await port(),
+      MSRP_TCP_PORT: String(msrpPort),
       MSRP_WS_PORT: await port(),
       DASHBOARD_PORT: await port(),
       SIGNALLING_OPS_PORT: await port(),
@@ -48,17 +57,18 @@ beforeAll(async () => {
     },
   });
   const lines = createInterface({ input: service.stdout as NodeJS.ReadableStream });
-  const ready = { sip: false, delivery: false };
+  const ready = { sip: false, delivery: false, media: false };
   await withTimeout(
     new Promise<void>((resolve) =>
       lines.on('line', (line) => {
         if (line.includes('"SIP listening"')) ready.sip = true;
         if (line.includes('"delivery worker running"')) ready.delivery = true;
-        if (ready.sip && ready.delivery) resolve();
+        if (line.includes('"MSRP listening"')) ready.media = true;
+        if (ready.sip && ready.delivery && ready.media) resolve();
       }),
     ),
     30_000,
-    'signalling and delivery to start',
+    'signalling, media and delivery to start',
   );
 }, 60_000);
 
@@ -129,5 +139,72 @@ describe('the service end to end', () => {
     expect(bob.code, bob.output).toBe(0);
     const received = await device.done;
     expect(received.code, received.output).toBe(0);
+  }, 60_000);
+});
+
+describe('large message mode end to end', () => {
+  it('takes an INVITE, then stores the message sent over MSRP to the answered path', async () => {
+    const endpoint = new SipEndpoint();
+    await endpoint.listenTcp({ host: '127.0.0.1', port: 0 });
+    const body = randomBytes(3 * 1024 * 1024 + 11);
+    const target = { transport: 'tcp' as const, host: '127.0.0.1', port: sipPort };
+    const offerPath = 'msrp://127.0.0.1:9/alicelarge;tcp';
+    const sdp = buildMsrpSdp({
+      address: '127.0.0.1',
+      port: 9,
+      path: [offerPath],
+      acceptTypes: ['*'],
+      maxSize: body.length,
+      setup: 'active',
+    });
+    const invite = (extra: [string, string][]) =>
+      endpoint.request(
+        {
+          method: 'INVITE',
+          uri: 'sip:bob@localhost',
+          from: '<sip:alice@localhost>',
+          to: '<sip:bob@localhost>',
+          callId: 'large-1',
+          headers: [
+            ['Accept-Contact', '*;+g.oma.sip-im.large-message'],
+            ['Contact', '<sip:alice@127.0.0.1>'],
+            ...extra,
+          ],
+          contentType: 'application/sdp',
+          body: Buffer.from(sdp),
+        },
+        target,
+      );
+    const challenge = await invite([]);
+    expect(challenge.status).toBe(407);
+    const authorization = digestAnswer({
+      challenge: challenge.get('Proxy-Authenticate') ?? '',
+      method: 'INVITE',
+      uri: 'sip:bob@localhost',
+      user: 'alice',
+      password: 'secret',
+    });
+    const answer = await invite([['Proxy-Authorization', authorization]]);
+    expect(answer.status).toBe(200);
+    const path = parseMsrpSdp(answer.body.toString())?.path ?? [];
+    expect(path[0]).toMatch(new RegExp(`^msrp://127.0.0.1:${msrpPort}/[0-9a-f]+;tcp$`));
+    const connection = await connectMsrp(path[0] ?? '');
+    await connection.send({
+      toPath: path,
+      fromPath: [offerPath],
+      contentType: 'application/octet-stream',
+      body,
+    });
+    await connection.close();
+    await endpoint.close();
+    const client = new Redis(redis.url);
+    const messages = new MessageStore({ client, prefix });
+    const [stored] = await messages.list('sip:bob@localhost');
+    expect(stored).toMatchObject({ kind: 'large', size: body.length, from: 'sip:alice@localhost' });
+    const parts: Buffer[] = [];
+    for await (const part of await messages.readBody(stored as StoredMessage))
+      parts.push(part as Buffer);
+    expect(Buffer.concat(parts).equals(body)).toBe(true);
+    await client.quit();
   }, 60_000);
 });
