@@ -12,13 +12,34 @@ import { parseSipUri, type SipUri } from './sip-uri.js';
 /** A header as received: canonical name (compact forms expanded) and raw value. */
 export type SipHeader = readonly [name: string, value: string];
 
-/** The canonical spelling of a header name. */
+/** Names whose RFC spelling is not plain title case (header names are case-insensitive, RFC 3261 §7.3.1). */
+const SPECIAL_SPELLINGS: Readonly<Record<string, string>> = {
+  'call-id': 'Call-ID',
+  cseq: 'CSeq',
+  'www-authenticate': 'WWW-Authenticate',
+  'mime-version': 'MIME-Version',
+  rseq: 'RSeq',
+  rack: 'RAck',
+  'sip-etag': 'SIP-ETag',
+  'sip-if-match': 'SIP-If-Match',
+};
+
+/** Spellings seen so far: a server meets a handful of header names, millions of times. */
+const CANONICAL = new Map<string, string>();
+
+/** The canonical spelling of a header name (compact forms expanded). */
 export function canonicalName(name: string): string {
-  const compact = COMPACT_FORMS[name.toLowerCase()];
-  if (compact) return compact;
-  return name.toLowerCase() === 'call-id'
-    ? 'Call-ID'
-    : name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  let canonical = CANONICAL.get(name);
+  if (canonical === undefined) {
+    const lower = name.toLowerCase();
+    canonical =
+      COMPACT_FORMS[lower] ??
+      SPECIAL_SPELLINGS[lower] ??
+      lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+    // Bounded: names come from the network.
+    if (CANONICAL.size < 1024) CANONICAL.set(name, canonical);
+  }
+  return canonical;
 }
 
 const MAX_CSEQ = 2 ** 31 - 1;
@@ -35,16 +56,18 @@ abstract class SipMessageBase {
 
   /** The first value of a header (case-insensitive name, compact forms allowed). */
   get(name: string): string | undefined {
-    const wanted = canonicalName(name).toLowerCase();
-    return this.headers.find(([n]) => n.toLowerCase() === wanted)?.[1];
+    // Stored names are canonical (the parser and every builder canonicalize), so compare them as is.
+    const wanted = canonicalName(name);
+    for (const [n, value] of this.headers) if (n === wanted) return value;
+    return undefined;
   }
 
   /** Every value of a header: repeated headers and comma-separated values (RFC 3261 §7.3.1). */
   getAll(name: string): string[] {
-    const wanted = canonicalName(name).toLowerCase();
-    return this.headers
-      .filter(([n]) => n.toLowerCase() === wanted)
-      .flatMap(([, v]) => splitCommas(v));
+    const wanted = canonicalName(name);
+    const values: string[] = [];
+    for (const [n, value] of this.headers) if (n === wanted) values.push(...splitCommas(value));
+    return values;
   }
 
   /** Replaces every value of a header with one. */
@@ -54,9 +77,9 @@ abstract class SipMessageBase {
   }
 
   remove(name: string): void {
-    const wanted = canonicalName(name).toLowerCase();
+    const wanted = canonicalName(name);
     for (let i = this.headers.length - 1; i >= 0; i--)
-      if (this.headers[i]?.[0].toLowerCase() === wanted) this.headers.splice(i, 1);
+      if (this.headers[i]?.[0] === wanted) this.headers.splice(i, 1);
   }
 
   get via(): Via[] {
