@@ -98,7 +98,8 @@ export function parseNameAddr(value: string): NameAddr {
   const close = text.indexOf('>', open);
   if (close === -1) throw new SipError(SipErrorCode.BAD_HEADER, 'Unbalanced <> in name-addr');
   const display = text.slice(0, open).trim();
-  const uriText = text.slice(open + 1, close).trim();
+  const uriText = text.slice(open + 1, close);
+  // RFC 4475 §3.1.2.14: no LWS inside the angle brackets, around or within the addr-spec.
   if (/\s/.test(uriText)) throw new SipError(SipErrorCode.BAD_HEADER, 'Spaces within addr-spec');
   const rest = text.slice(close + 1).trim();
   if (rest && !rest.startsWith(';'))

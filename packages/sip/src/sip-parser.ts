@@ -79,7 +79,8 @@ function startLine(line: string, parts: { headers: SipHeader[]; body: Buffer }):
   if (uri.startsWith('<')) throw new SipError(SipErrorCode.BAD_URI, 'Request-URI in <>');
   if (/^sips?:/i.test(uri)) {
     // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-    if (uri.includes('?')) throw new SipError(SipErrorCode.BAD_URI, 'Headers in Request-URI');
+    if (uri.slice(uri.indexOf('@') + 1).includes('?'))
+      throw new SipError(SipErrorCode.BAD_URI, 'Headers in Request-URI');
     parseSipUri(uri);
   }
   return new SipRequest(request[1], uri, parts);
@@ -96,6 +97,10 @@ function validate(message: SipMessage): void {
   const cseq = message.cseq;
   void message.maxForwards;
   void message.expires;
+  // RFC 3261 §20.17: a Date is always GMT (RFC 4475 §3.1.2.12).
+  const date = message.get('Date');
+  if (date !== undefined && !date.endsWith(' GMT'))
+    throw new SipError(SipErrorCode.BAD_HEADER, 'Date not in GMT');
   if (message.get('Contact') !== undefined) void message.contact;
   // RFC 4475 §3.1.2.17-18: the CSeq method must be the request's method.
   if (message.kind === 'request' && cseq.method !== message.method) {

@@ -12,9 +12,11 @@ export interface SipUri {
   readonly headers: ReadonlyMap<string, string>;
 }
 
-const URI =
-  /^(sips?):(?:([^:@;?]*)(?::([^@;?]*))?@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?((?:;[^;?]*)*)(?:\?(.*))?$/;
+const SCHEME = /^(sips?):/i;
+const HOSTPORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?((?:;[^;?]*)*)(?:\?(.*))?$/;
+/** RFC 3261 §25.1 user: unreserved, escaped and user-unreserved (`& = + $ , ; ? /`). */
 const USER = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/;
+const PASSWORD = /^[A-Za-z0-9\-_.!~*'()&=+$,%]*$/;
 
 /** Percent-decoding that refuses a malformed escape (`%b@`) with a SipError instead of a URIError. */
 function decode(text: string): string {
@@ -27,12 +29,22 @@ function decode(text: string): string {
 
 /** Parses a SIP URI. @throws SipError SIP_ERR_BAD_URI */
 export function parseSipUri(text: string): SipUri {
-  const match = URI.exec(text);
-  if (!match?.[1] || !match[4])
+  const scheme = SCHEME.exec(text)?.[1]?.toLowerCase() ?? '';
+  const start = scheme.length + 1;
+  // '@' never appears unescaped in the userinfo (RFC 3261 §25.1), so the first one ends it.
+  const at = text.indexOf('@');
+  const userinfo = at === -1 ? undefined : text.slice(start, at);
+  const match = HOSTPORT.exec(text.slice(at === -1 ? start : at + 1));
+  if (!scheme || !match?.[1])
     throw new SipError(SipErrorCode.BAD_URI, `Bad URI ${text.slice(0, 60)}`);
-  const [, scheme, user, password, host, port, params = '', headers] = match;
+  const [, host, port, params = '', headers] = match;
+  const colon = userinfo?.indexOf(':') ?? -1;
+  const user = colon === -1 ? userinfo : userinfo?.slice(0, colon);
+  const password = colon === -1 ? undefined : userinfo?.slice(colon + 1);
   if (user !== undefined && !USER.test(user))
     throw new SipError(SipErrorCode.BAD_URI, 'Bad URI user part');
+  if (password !== undefined && !PASSWORD.test(password))
+    throw new SipError(SipErrorCode.BAD_URI, 'Bad URI password');
   if (port !== undefined && Number(port) > 65535)
     throw new SipError(SipErrorCode.BAD_URI, 'Bad URI port');
   return {
