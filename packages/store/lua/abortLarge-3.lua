@@ -8,5 +8,5 @@ for n = 0, tonumber(ARGV[2]) - 1 do redis.call('UNLINK', KEYS[3] .. ':c:' .. n) 
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'count', -1)
-redis.call('HINCRBY', KEYS[1], 'bytes', -reserved)
+redis.call('HINCRBY', KEYS[1], 'bytes', 0 - reserved)
 return 1

@@ -19,7 +19,7 @@ if existing then
   redis.call('DEL', KEYS[6])
   redis.call('ZREM', KEYS[7], ARGV[1])
   redis.call('HINCRBY', KEYS[4], 'count', -1)
-  redis.call('HINCRBY', KEYS[4], 'bytes', -reserved)
+  redis.call('HINCRBY', KEYS[4], 'bytes', 0 - reserved)
   return {0, existing}
 end
 local bytes = tonumber(redis.call('HGET', KEYS[4], 'bytes') or '0')

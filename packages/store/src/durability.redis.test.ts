@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, uniquePrefix, type TestRedis } from '@pigeonhole/testkit';
-import { MessageStore } from './index.js';
+import { MessageStore, StoreErrorCode } from './index.js';
 
 describe('a kill -9 of redis-server between acknowledgements', () => {
   let redis: TestRedis;
@@ -67,5 +67,36 @@ describe('a kill -9 of redis-server between acknowledgements', () => {
     await restarted.sweepExpired(to, Date.now() + 3600_000 * 24 * 8);
     expect(await restarted.quota(to)).toEqual({ count: 0, bytes: 0 });
     await after.quit();
+  });
+});
+
+describe('waitForReplicas', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(() => redis.destroy());
+
+  it('refuses to acknowledge when fewer replicas than asked confirm the write', async () => {
+    const client = new Redis(redis.url);
+    const prefix = uniquePrefix('ph');
+    const store = new MessageStore({
+      client,
+      prefix,
+      waitForReplicas: { replicas: 1, timeoutMs: 20 },
+    });
+    const to = 'sip:bob@example.com';
+    const input = { to, from: 'sip:a@x', contentType: 'text/plain', body: Buffer.from('x') };
+    await expect(store.storePager(input)).rejects.toMatchObject({
+      code: StoreErrorCode.NOT_REPLICATED,
+    });
+    // Zero replicas asked: WAIT returns at once and the store acknowledges.
+    const relaxed = new MessageStore({
+      client,
+      prefix,
+      waitForReplicas: { replicas: 0, timeoutMs: 20 },
+    });
+    await expect(relaxed.storePager(input)).resolves.toMatchObject({ duplicate: false });
+    await client.quit();
   });
 });

@@ -1,7 +1,6 @@
+export { newMessageId, type CpimInfo } from './new-message.js';
 export {
   MessageStore,
-  newMessageId,
-  type CpimInfo,
   type LargeInput,
   type MessageStoreOptions,
   type PagerInput,

@@ -2,7 +2,14 @@ import { Writable } from 'node:stream';
 import type { StoreKeys } from './keys.js';
 import { EXPIRY_GRACE_SECONDS, type ChunkOptions, type StoreLimits } from './limits.js';
 import { runScript, type RedisClient } from './scripts.js';
-import { StoreError, StoreErrorCode, checkScriptResult, unavailable } from './store-error.js';
+import { ByteRanges } from './byte-ranges.js';
+import {
+  StoreError,
+  StoreErrorCode,
+  checkCount,
+  checkScriptResult,
+  unavailable,
+} from './store-error.js';
 
 /** What a writer needs to know about the upload it writes. @internal */
 export interface WriterContext {
@@ -20,19 +27,28 @@ export interface WriterContext {
 
 /** What becomes known only once the body was received (CPIM headers sit at its start). */
 export interface CommitDetails {
-  /** Final size; defaults to the end of the highest byte written. */
+  /** Final size (the MSRP Byte-Range total); defaults to the end of the highest byte written. */
   readonly size?: number;
+  /** CPIM `imdn.Message-ID`: a second upload with it for the same recipient is dropped. */
   readonly imdnId?: string;
+  /** CPIM `DateTime`. */
   readonly dateTime?: string;
+  /** `imdn.Disposition-Notification` values. */
   readonly dispositions?: readonly string[];
+  /** The raw CPIM header block. */
   readonly cpimHeaders?: string;
 }
 
 /** The outcome of a commit: the stored message's id, and whether an earlier copy made this a duplicate. */
 export interface CommitResult {
+  /** The stored message's id (the earlier copy's, for a duplicate). */
   readonly id: string;
+  /** True when an earlier upload with the same `imdnId` is kept and this one was dropped. */
   readonly duplicate: boolean;
 }
+
+/** Where an upload is: writes are taken only while `open`; commit and abort each happen once. */
+type Outcome = 'open' | 'committing' | 'committed' | 'aborted';
 
 /**
  * Streams a large message's body into fixed-size chunk keys. Sequential writes go through the Writable
@@ -47,11 +63,12 @@ export class LargeMessageWriter extends Writable {
   #growth: Promise<void> = Promise.resolve();
   #sequentialOffset = 0;
   #end = 0;
+  readonly #written = new ByteRanges();
   #inFlight = 0;
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
   #failure: StoreError | undefined;
-  #outcome: 'open' | 'committed' | 'aborted' = 'open';
+  #outcome: Outcome = 'open';
 
   constructor(context: WriterContext) {
     // Not destroyed on finish: a finished writer still waits for commit() or abort().
@@ -72,10 +89,14 @@ export class LargeMessageWriter extends Writable {
 
   /**
    * Writes `data` at byte `offset` (0-based). Resolves once the bytes are on their way and the in-flight
-   * window has room; a Redis failure rejects this or a later call, and always `commit()`.
-   * @throws StoreError STORE_ERR_TOO_LARGE, STORE_ERR_QUOTA_BYTES (the caller answers 413).
+   * window has room; a Redis failure rejects this or a later call, and always `commit()`. Overlapping
+   * writes are allowed: the last one wins (RFC 4975 §7.3.1).
+   * @throws StoreError STORE_ERR_TOO_LARGE, STORE_ERR_QUOTA_BYTES (the caller answers 413);
+   * STORE_ERR_BAD_INPUT for a bad offset; STORE_ERR_BAD_STATE once commit or abort began.
    */
   async writeAt(offset: number, data: Buffer): Promise<void> {
+    checkCount(offset, 'offset');
+    this.#throwIfClosed();
     this.#throwIfFailed();
     const end = offset + data.length;
     if (end > this.#ctx.limits.largeMaxBytes) {
@@ -87,7 +108,10 @@ export class LargeMessageWriter extends Writable {
       );
     }
     await this.#reserveUpTo(end);
+    // An abort may have begun while the reservation grew: it must not race chunk writes.
+    this.#throwIfClosed();
     this.#end = Math.max(this.#end, end);
+    this.#written.add(offset, end);
     this.#send(offset, data);
     while (this.#inFlight > this.#ctx.chunks.maxInFlightBytes && !this.#failure) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
@@ -104,14 +128,40 @@ export class LargeMessageWriter extends Writable {
 
   /**
    * Makes the message visible in the recipient's inbox, atomically. Resolves only after Redis replied.
-   * With a duplicate `imdnId` this upload is dropped and the stored copy's id returned.
+   * With a duplicate `imdnId` this upload is dropped and the stored copy's id returned. Writes are
+   * refused from the moment commit is called, so no late write can touch a committed chunk.
+   * @throws StoreError INCOMPLETE when a byte below `size` was never written (the upload stays open:
+   * write the rest or abort); BAD_STATE after commit or abort; QUOTA_BYTES; UNAVAILABLE.
    */
   async commit(details: CommitDetails = {}): Promise<CommitResult> {
-    if (this.#outcome !== 'open')
-      throw new StoreError(StoreErrorCode.BAD_STATE, `upload ${this.id} is ${this.#outcome}`);
+    this.#throwIfClosed();
+    const size = checkCount(details.size ?? this.#end, 'size');
+    if (size < this.#end) {
+      throw new StoreError(
+        StoreErrorCode.BAD_INPUT,
+        `size ${size} is below the ${this.#end} bytes written to upload ${this.id}`,
+      );
+    }
+    const gap = this.#written.firstGap(size);
+    if (gap !== undefined) {
+      throw new StoreError(
+        StoreErrorCode.INCOMPLETE,
+        `upload ${this.id} misses bytes from offset ${gap} of ${size}`,
+      );
+    }
+    this.#outcome = 'committing';
+    try {
+      return await this.#commit(size, details);
+    } catch (err) {
+      // Still pending in Redis (refused, or Redis unreachable): the caller may abort it.
+      if (this.#outcome === 'committing') this.#outcome = 'open';
+      throw err;
+    }
+  }
+
+  async #commit(size: number, details: CommitDetails): Promise<CommitResult> {
     await this.flush();
     await this.#growth;
-    const size = details.size ?? this.#end;
     const { client, keys, aor, id } = this.#ctx;
     const reply = (await runScript(client, 'commitLarge', {
       keys: [
@@ -145,7 +195,7 @@ export class LargeMessageWriter extends Writable {
 
   /** Drops the upload: nothing becomes visible and its quota is released. Idempotent. */
   async abort(): Promise<void> {
-    if (this.#outcome !== 'open') return;
+    if (this.#outcome === 'committed' || this.#outcome === 'aborted') return;
     this.#outcome = 'aborted';
     await this.flush().catch(() => undefined);
     const { client, keys, aor, id } = this.#ctx;
@@ -226,6 +276,9 @@ export class LargeMessageWriter extends Writable {
       pipeline.expire(`${prefix}${index}`, chunks.pendingTtlSeconds * 2);
       at += take;
     }
+    // Each write pushes the upload's deadline back: a slow upload that is alive is never reclaimed.
+    const deadline = Date.now() + chunks.pendingTtlSeconds * 1000;
+    pipeline.zadd(keys.pending(aor), 'XX', 'GT', deadline, id);
     this.#inFlight += data.length;
     pipeline.exec().then(
       (results) => {
@@ -254,6 +307,12 @@ export class LargeMessageWriter extends Writable {
     this.#failure ??= error;
     this.#wake(this.#roomWaiters);
     return this.#failure;
+  }
+
+  #throwIfClosed(): void {
+    if (this.#outcome !== 'open') {
+      throw new StoreError(StoreErrorCode.BAD_STATE, `upload ${this.id} is ${this.#outcome}`);
+    }
   }
 
   #throwIfFailed(): void {

@@ -1,5 +1,5 @@
 import { storeKeys, type StoreKeys } from './keys.js';
-import type { RedisClient } from './scripts.js';
+import { defineScripts, runScript, type RedisClient } from './scripts.js';
 
 /** How a registered contact is reached: the flow its REGISTER came on (RFC 5626 style). */
 export interface Flow {
@@ -40,16 +40,20 @@ export class LocationStore {
   constructor(options: { client: RedisClient; prefix: string }) {
     this.#client = options.client;
     this.#keys = storeKeys(options.prefix);
+    defineScripts(this.#client);
   }
 
-  /** Adds or refreshes a binding; returns true when it is new (no live binding under its key). */
-  async put(aor: string, binding: Binding): Promise<boolean> {
-    const key = this.#keys.location(aor);
-    const field = bindingKey(binding);
-    const previous = await this.#client.hget(key, field);
-    await this.#client.hset(key, field, JSON.stringify(binding));
-    await this.#extendKeyTtl(key, binding.expiresAt);
-    return !previous || (JSON.parse(previous) as Binding).expiresAt <= Date.now();
+  /**
+   * Adds or refreshes a binding, and drops the AOR's expired ones, in one step. Returns true when it
+   * is new (no live binding under its instance or contact): the registrar then triggers delivery.
+   * `now` (ms) decides what has expired.
+   */
+  async put(aor: string, binding: Binding, now = Date.now()): Promise<boolean> {
+    const fresh = await runScript(this.#client, 'putBinding', {
+      keys: [this.#keys.location(aor)],
+      args: [bindingKey(binding), JSON.stringify(binding), binding.expiresAt, now],
+    });
+    return fresh === 1;
   }
 
   /** Removes one binding (REGISTER with `Expires: 0` for that contact). */
@@ -62,25 +66,29 @@ export class LocationStore {
     await this.#client.del(this.#keys.location(aor));
   }
 
-  /** The live bindings, highest q first; expired ones are dropped from Redis on the way. */
+  /**
+   * The live bindings, highest q first. Expired ones are skipped here and deleted by the next `put`
+   * (deleting them here could race a refresh); the key expires with its last binding.
+   */
   async live(aor: string, now = Date.now()): Promise<Binding[]> {
-    const key = this.#keys.location(aor);
-    const all = await this.#client.hgetall(key);
+    const all = await this.#client.hgetall(this.#keys.location(aor));
     const live: Binding[] = [];
-    const expired: string[] = [];
-    for (const [field, json] of Object.entries(all)) {
-      const binding = JSON.parse(json) as Binding;
-      if (binding.expiresAt > now) live.push(binding);
-      else expired.push(field);
+    for (const json of Object.values(all)) {
+      const binding = parseBinding(json);
+      if (binding && binding.expiresAt > now) live.push(binding);
     }
-    if (expired.length > 0) await this.#client.hdel(key, ...expired);
     return live.sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
   }
+}
 
-  /** The key disappears by itself once its last binding has expired. */
-  async #extendKeyTtl(key: string, expiresAt: number): Promise<void> {
-    const ttl = await this.#client.pttl(key);
-    const wanted = expiresAt - Date.now();
-    if (ttl < wanted) await this.#client.pexpire(key, Math.max(1, wanted));
+/** A stored binding, or undefined when the value is not one (never crash on what Redis holds). */
+function parseBinding(json: string): Binding | undefined {
+  try {
+    const value = JSON.parse(json) as Partial<Binding> | null;
+    return typeof value?.contact === 'string' && typeof value.expiresAt === 'number'
+      ? (value as Binding)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

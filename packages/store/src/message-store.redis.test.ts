@@ -6,6 +6,7 @@ import {
   type TestRedis,
   type TestRedisCluster,
 } from '@pigeonhole/testkit';
+import { messageStoreEdgeContract } from '../test/contract-edges.js';
 import { messageStoreContract } from '../test/contract.js';
 
 describe('MessageStore on one Redis node', () => {
@@ -20,6 +21,7 @@ describe('MessageStore on one Redis node', () => {
     await redis.destroy();
   });
   messageStoreContract(() => client);
+  messageStoreEdgeContract(() => client);
 });
 
 describe('MessageStore on a 3-master Redis Cluster', () => {
@@ -34,4 +36,5 @@ describe('MessageStore on a 3-master Redis Cluster', () => {
     await cluster.destroy();
   });
   messageStoreContract(() => client);
+  messageStoreEdgeContract(() => client);
 });

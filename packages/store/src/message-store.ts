@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { Redis } from 'ioredis';
 import { ChunkReader } from './body-reader.js';
 import { storeKeys, type StoreKeys } from './keys.js';
 import { LargeMessageWriter } from './large-message-writer.js';
@@ -10,8 +10,16 @@ import {
   type ChunkOptions,
   type StoreLimits,
 } from './limits.js';
-import { defineScripts, runScript, type RedisClient } from './scripts.js';
-import { StoreError, StoreErrorCode, checkScriptResult, unavailable } from './store-error.js';
+import { newStoredMessage, type CpimInfo } from './new-message.js';
+import { RecipientIndex } from './recipient-index.js';
+import { defineScripts, runScript, type RedisClient, type ScriptArg } from './scripts.js';
+import {
+  StoreError,
+  StoreErrorCode,
+  checkCount,
+  checkScriptResult,
+  unavailable,
+} from './store-error.js';
 import { META_FIELDS, decodeMeta, encodeMeta, type StoredMessage } from './stored-message.js';
 
 /** How a {@link MessageStore} is set up. */
@@ -20,52 +28,62 @@ export interface MessageStoreOptions {
   readonly client: RedisClient;
   /** Prefix of every key, e.g. `ph`. */
   readonly prefix: string;
+  /** Quotas and per-message limits, over {@link DEFAULT_LIMITS}. */
   readonly limits?: Partial<StoreLimits>;
+  /** Large-message chunking, over {@link DEFAULT_CHUNK_OPTIONS}. */
   readonly chunks?: Partial<ChunkOptions>;
-  /** With replicas: acknowledge only after `replicas` replicas have the write (Redis `WAIT`). */
+  /**
+   * With replicas (one node, not Cluster): acknowledge only after `replicas` replicas confirmed the
+   * write within `timeoutMs` (Redis `WAIT`); fewer → STORE_ERR_NOT_REPLICATED.
+   */
   readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number };
-}
-
-/** What the IMDN machinery needs from a CPIM body, when the body is CPIM. */
-export interface CpimInfo {
-  readonly imdnId?: string;
-  readonly dateTime?: string;
-  readonly dispositions?: readonly string[];
-  /** The raw CPIM header block. */
-  readonly headers?: string;
 }
 
 /** A pager message to store. */
 export interface PagerInput {
+  /** Recipient AOR. */
   readonly to: string;
+  /** Sender (SIP From URI). */
   readonly from: string;
+  /** Content-Type of `body` (e.g. message/cpim). */
   readonly contentType: string;
+  /** The body, stored and delivered byte for byte. */
   readonly body: Buffer;
   /** The request's `Expires` (seconds); the store keeps the message min(this, maxTtlSeconds). */
   readonly expiresInSeconds?: number;
+  /** IMDN details when the body is CPIM (see `@pigeonhole/cpim`). */
   readonly cpim?: CpimInfo;
 }
 
 /** A large message upload to open. */
 export interface LargeInput {
+  /** Recipient AOR. */
   readonly to: string;
+  /** Sender (SIP From URI). */
   readonly from: string;
+  /** Content-Type of the MSRP message. */
   readonly contentType: string;
   /** The size the sender announced (SDP `a=max-size`, file-selector `size`); reserved from the start. */
   readonly announcedSize?: number;
+  /** The request's `Expires` (seconds). */
   readonly expiresInSeconds?: number;
 }
 
 /** A recipient with stored messages. */
 export interface RecipientSummary {
   readonly aor: string;
+  /** Messages held, uploads in progress included. */
   readonly count: number;
+  /** Bytes held, reservations of uploads in progress included. */
   readonly bytes: number;
+  /** `createdAt` of the oldest visible message (ms). */
   readonly oldestCreatedAt: number | undefined;
 }
 
-/** A fresh message id: 96 random bits, URL-safe. */
-export const newMessageId = (): string => randomBytes(12).toString('base64url');
+/** Removed messages reported per script call; more are removed by further calls. */
+const SWEEP_BATCH = 500;
+/** Recipients swept at once by {@link MessageStore.sweepAll}. */
+const SWEEP_CONCURRENCY = 16;
 
 /**
  * The deferred-message store: per-recipient inboxes in Redis, oldest first, with quotas, expiry and
@@ -78,93 +96,104 @@ export class MessageStore {
   readonly #limits: StoreLimits;
   readonly #chunks: ChunkOptions;
   readonly #wait: MessageStoreOptions['waitForReplicas'];
+  readonly #index: RecipientIndex;
 
+  /** @throws TypeError for `waitForReplicas` on a Cluster client (`WAIT` follows one connection). */
   constructor(options: MessageStoreOptions) {
     this.#client = options.client;
     this.#keys = storeKeys(options.prefix);
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#chunks = { ...DEFAULT_CHUNK_OPTIONS, ...options.chunks };
     this.#wait = options.waitForReplicas;
+    if (this.#wait && this.#client.isCluster) {
+      throw new TypeError(
+        'waitForReplicas needs a single-node client: WAIT cannot follow a Cluster',
+      );
+    }
+    this.#index = new RecipientIndex(this.#client, this.#keys);
     defineScripts(this.#client);
   }
 
+  /** The limits in force. */
   get limits(): StoreLimits {
     return this.#limits;
   }
 
   /**
    * Stores a pager message and makes it visible in one step. Resolves after Redis replied.
-   * @throws StoreError TOO_LARGE, QUOTA_MESSAGES, QUOTA_BYTES or UNAVAILABLE (the caller answers 603).
+   * A second store of the same `cpim.imdnId` for the same recipient returns the first copy, `duplicate`.
+   * @throws StoreError TOO_LARGE, QUOTA_MESSAGES, QUOTA_BYTES, BAD_INPUT or UNAVAILABLE (→ 603).
    */
   async storePager(input: PagerInput): Promise<{ message: StoredMessage; duplicate: boolean }> {
-    if (input.body.length > this.#limits.pagerMaxBytes) {
-      throw new StoreError(
-        StoreErrorCode.TOO_LARGE,
-        `pager body of ${input.body.length} bytes exceeds ${this.#limits.pagerMaxBytes}`,
-      );
-    }
-    const message = this.#newMessage({ ...input, kind: 'pager', size: input.body.length });
+    this.#checkSize(input.body.length, 'pager');
+    const message = newStoredMessage(
+      { ...input, kind: 'pager', size: input.body.length },
+      { limits: this.#limits, chunkBytes: this.#chunks.chunkBytes, now: Date.now() },
+    );
     const k = this.#keys;
     const aor = input.to;
-    const reply = (await this.#run('storePager', {
-      keys: [
-        k.inbox(aor),
-        k.expiry(aor),
-        k.seq(aor),
-        k.quota(aor),
-        k.dedup(aor),
-        k.meta(aor, message.id),
-      ],
-      args: [
-        message.id,
-        message.size,
-        this.#limits.maxMessages,
-        this.#limits.maxBytes,
-        message.expiresAt,
-        keyExpireAt(message.expiresAt),
-        message.imdnId ?? '',
-        ...encodeMeta(message),
-        'body',
-        input.body,
-      ],
-    })) as [number, string?];
-    checkScriptResult(reply[0], `store for ${aor}`);
-    await this.#afterStore(aor);
-    const duplicate = reply[0] === 0;
-    return { message: duplicate ? { ...message, id: reply[1] ?? message.id } : message, duplicate };
+    const [reply] = await this.#indexed(aor, () =>
+      this.#run('storePager', {
+        keys: [
+          k.inbox(aor),
+          k.expiry(aor),
+          k.seq(aor),
+          k.quota(aor),
+          k.dedup(aor),
+          k.meta(aor, message.id),
+        ],
+        args: [
+          message.id,
+          message.size,
+          this.#limits.maxMessages,
+          this.#limits.maxBytes,
+          message.expiresAt,
+          keyExpireAt(message.expiresAt),
+          message.imdnId ?? '',
+          ...encodeMeta(message),
+          'body',
+          input.body,
+        ],
+      }),
+    );
+    const [code, id] = reply as [number, string?];
+    checkScriptResult(code, `store for ${aor}`);
+    await this.#replicated();
+    const duplicate = code === 0;
+    return { message: duplicate ? { ...message, id: id ?? message.id } : message, duplicate };
   }
 
   /**
    * Opens a large message upload: reserves quota for the announced size (or in steps as bytes arrive)
    * and returns a writer. The message is visible only after `writer.commit()`.
-   * @throws StoreError TOO_LARGE, QUOTA_MESSAGES, QUOTA_BYTES or UNAVAILABLE.
+   * @throws StoreError TOO_LARGE, QUOTA_MESSAGES, QUOTA_BYTES, BAD_INPUT or UNAVAILABLE (→ 603 / 413).
    */
   async openLarge(input: LargeInput): Promise<LargeMessageWriter> {
-    const announced = input.announcedSize ?? 0;
-    if (announced > this.#limits.largeMaxBytes) {
-      throw new StoreError(
-        StoreErrorCode.TOO_LARGE,
-        `announced size ${announced} exceeds ${this.#limits.largeMaxBytes}`,
-      );
-    }
-    const message = this.#newMessage({ ...input, kind: 'large', size: 0 });
+    const announced = checkCount(input.announcedSize ?? 0, 'announcedSize');
+    this.#checkSize(announced, 'large');
+    const now = Date.now();
+    const message = newStoredMessage(
+      { ...input, kind: 'large', size: 0 },
+      { limits: this.#limits, chunkBytes: this.#chunks.chunkBytes, now },
+    );
     const k = this.#keys;
     const aor = input.to;
-    const now = Date.now();
-    const reply = (await this.#run('openLarge', {
-      keys: [k.quota(aor), k.pending(aor), k.meta(aor, message.id)],
-      args: [
-        message.id,
-        announced,
-        this.#limits.maxMessages,
-        this.#limits.maxBytes,
-        now,
-        now + this.#chunks.pendingTtlSeconds * 1000,
-        k.meta(aor, ''),
-        ...encodeMeta(message),
-      ],
-    })) as [number];
-    checkScriptResult(reply[0], `upload for ${aor}`);
+    const [reply] = await this.#indexed(aor, () =>
+      this.#run('openLarge', {
+        keys: [k.quota(aor), k.pending(aor), k.meta(aor, message.id)],
+        args: [
+          message.id,
+          announced,
+          this.#limits.maxMessages,
+          this.#limits.maxBytes,
+          now,
+          now + this.#chunks.pendingTtlSeconds * 1000,
+          k.meta(aor, ''),
+          ...encodeMeta(message),
+        ],
+      }),
+    );
+    checkScriptResult((reply as [number])[0], `upload for ${aor}`);
     return new LargeMessageWriter({
       client: this.#client,
       keys: k,
@@ -174,18 +203,16 @@ export class MessageStore {
       reserved: announced,
       limits: this.#limits,
       chunks: this.#chunks,
-      afterCommit: () => this.#afterStore(aor),
+      afterCommit: () => this.#replicated(),
     });
   }
 
-  /** Throws the StoreError a message of `bytes` would meet now (a check, not a reservation). */
+  /**
+   * Throws the StoreError a message of `bytes` would meet now: a check before answering an INVITE,
+   * not a reservation (the upload's `openLarge` reserves).
+   */
   async checkQuota(aor: string, bytes: number, kind: 'pager' | 'large'): Promise<void> {
-    const max = kind === 'pager' ? this.#limits.pagerMaxBytes : this.#limits.largeMaxBytes;
-    if (bytes > max)
-      throw new StoreError(
-        StoreErrorCode.TOO_LARGE,
-        `${bytes} bytes exceeds the ${kind} limit of ${max}`,
-      );
+    this.#checkSize(checkCount(bytes, 'bytes'), kind);
     const { count, bytes: used } = await this.quota(aor);
     if (count + 1 > this.#limits.maxMessages)
       throw new StoreError(StoreErrorCode.QUOTA_MESSAGES, `${aor} has ${count} messages stored`);
@@ -204,9 +231,11 @@ export class MessageStore {
     return this.#client.zcard(this.#keys.inbox(aor));
   }
 
-  /** The recipient's messages, oldest first. */
-  async list(aor: string, options: { limit?: number } = {}): Promise<StoredMessage[]> {
-    const ids = await this.#client.zrange(this.#keys.inbox(aor), 0, (options.limit ?? 1000) - 1);
+  /** The recipient's messages, oldest first (at most `limit`, default 1000). */
+  async list(aor: string, options: { readonly limit?: number } = {}): Promise<StoredMessage[]> {
+    const limit = checkCount(options.limit ?? 1000, 'limit');
+    if (limit === 0) return [];
+    const ids = await this.#client.zrange(this.#keys.inbox(aor), 0, limit - 1);
     if (ids.length === 0) return [];
     const pipeline = this.#client.pipeline();
     for (const id of ids) pipeline.hmget(this.#keys.meta(aor, id), ...META_FIELDS);
@@ -222,21 +251,24 @@ export class MessageStore {
     return (await this.list(aor, { limit: 1 }))[0];
   }
 
-  /** One message's metadata. */
+  /** One visible message's metadata (undefined when gone or still uploading). */
   async get(aor: string, id: string): Promise<StoredMessage | undefined> {
-    const values = await this.#client.hmget(this.#keys.meta(aor, id), ...META_FIELDS);
-    return values[0] === null ? undefined : decodeMeta(values);
+    const key = this.#keys.meta(aor, id);
+    const [state, ...values] = await this.#client.hmget(key, 'state', ...META_FIELDS);
+    return state === 'stored' ? decodeMeta(values) : undefined;
   }
 
   /**
    * The body as a stream, from byte `start` (0-based) for resumed delivery.
-   * @throws StoreError NOT_FOUND when the message is gone.
+   * @throws StoreError NOT_FOUND when the message is gone; BAD_INPUT for a bad `start`.
    */
-  async readBody(message: StoredMessage, options: { start?: number } = {}): Promise<Readable> {
-    const start = options.start ?? 0;
+  async readBody(
+    message: StoredMessage,
+    options: { readonly start?: number } = {},
+  ): Promise<Readable> {
+    const start = checkCount(options.start ?? 0, 'start');
     if (message.kind === 'pager') {
-      const body = await this.#client.hgetBuffer(this.#keys.meta(message.to, message.id), 'body');
-      if (!body) throw new StoreError(StoreErrorCode.NOT_FOUND, `message ${message.id} is gone`);
+      const body = await this.readPagerBody(message.to, message.id);
       return Readable.from([body.subarray(start)], { objectMode: false });
     }
     return new ChunkReader(
@@ -250,7 +282,10 @@ export class MessageStore {
     );
   }
 
-  /** A pager message's body. */
+  /**
+   * A pager message's body.
+   * @throws StoreError NOT_FOUND when the message is gone.
+   */
   async readPagerBody(aor: string, id: string): Promise<Buffer> {
     const body = await this.#client.hgetBuffer(this.#keys.meta(aor, id), 'body');
     if (!body) throw new StoreError(StoreErrorCode.NOT_FOUND, `message ${id} is gone`);
@@ -267,81 +302,100 @@ export class MessageStore {
       keys: [k.inbox(aor), k.expiry(aor), k.quota(aor), k.dedup(aor)],
       args: [id, k.meta(aor, '')],
     });
-    await this.#forgetRecipientIfEmpty(aor);
     return deleted === 1;
   }
 
-  /** Removes a message that failed permanently and returns its metadata (for a `failed` IMDN). */
+  /**
+   * Removes a message that failed permanently, in one step, and returns its metadata (for a `failed`
+   * IMDN); undefined when it was already gone (another caller removed it and reports it).
+   */
   async remove(aor: string, id: string): Promise<StoredMessage | undefined> {
-    const message = await this.get(aor, id);
-    return (await this.ack(aor, id)) ? message : undefined;
+    const k = this.#keys;
+    const values = (await this.#run('removeMessage', {
+      keys: [k.inbox(aor), k.expiry(aor), k.quota(aor), k.dedup(aor)],
+      args: [id, k.meta(aor, ''), ...META_FIELDS],
+    })) as (string | null)[];
+    return values.length > 0 ? decodeMeta(values) : undefined;
   }
 
-  /** Counts one more delivery attempt; returns the new count. */
-  recordAttempt(aor: string, id: string): Promise<number> {
-    return this.#client.hincrby(this.#keys.meta(aor, id), 'attempts', 1);
+  /** Counts one more delivery attempt; returns the new count, or 0 when the message is gone. */
+  async recordAttempt(aor: string, id: string): Promise<number> {
+    return Number(await this.#run('recordAttempt', { keys: [this.#keys.meta(aor, id)], args: [] }));
   }
 
   /** Removes `aor`'s expired messages and stale uploads; returns what it removed. */
   async sweepExpired(aor: string, now = Date.now()): Promise<StoredMessage[]> {
     const k = this.#keys;
-    const removed = (await this.#run('sweepExpired', {
-      keys: [k.inbox(aor), k.expiry(aor), k.quota(aor), k.dedup(aor), k.pending(aor)],
-      args: [now, k.meta(aor, ''), 500, ...META_FIELDS],
-    })) as (string | null)[][];
-    await this.#forgetRecipientIfEmpty(aor);
-    return removed.map((values) => decodeMeta(values.slice(1)));
+    const removed: StoredMessage[] = [];
+    for (;;) {
+      const [left, batch] = (await this.#run('sweepExpired', {
+        keys: [k.inbox(aor), k.expiry(aor), k.quota(aor), k.dedup(aor), k.pending(aor)],
+        args: [now, k.meta(aor, ''), SWEEP_BATCH, ...META_FIELDS],
+      })) as [number, (string | null)[][]];
+      removed.push(...batch.map(decodeMeta));
+      if (batch.length < SWEEP_BATCH) {
+        await this.#index.forgetIfIdle(aor, { left, now });
+        return removed;
+      }
+    }
   }
 
-  /** Sweeps every recipient with stored messages. */
+  /** Sweeps every recipient with stored messages; returns what it removed. */
   async sweepAll(now = Date.now()): Promise<StoredMessage[]> {
-    const aors = await this.#client.zrange(this.#keys.recipients(), 0, -1);
+    const aors = await this.#index.list();
     const removed: StoredMessage[] = [];
-    for (const aor of aors) removed.push(...(await this.sweepExpired(aor, now)));
+    for (let at = 0; at < aors.length; at += SWEEP_CONCURRENCY) {
+      const batch = aors.slice(at, at + SWEEP_CONCURRENCY);
+      for (const part of await Promise.all(batch.map((aor) => this.sweepExpired(aor, now))))
+        removed.push(...part);
+    }
     return removed;
   }
 
-  /** Recipients with stored messages: count, bytes, age of the oldest. */
+  /** Recipients holding messages or uploads: count, bytes, creation time of the oldest. */
   async recipients(): Promise<RecipientSummary[]> {
-    const aors = await this.#client.zrange(this.#keys.recipients(), 0, -1);
-    return Promise.all(
+    const aors = await this.#index.list();
+    const summaries = await Promise.all(
       aors.map(async (aor) => {
         const [quota, oldest] = await Promise.all([this.quota(aor), this.peek(aor)]);
         return { aor, count: quota.count, bytes: quota.bytes, oldestCreatedAt: oldest?.createdAt };
       }),
     );
+    return summaries.filter((summary) => summary.count > 0);
   }
 
-  #newMessage(
-    input: (PagerInput | LargeInput) & { kind: 'pager' | 'large'; size: number },
-  ): StoredMessage {
-    const now = Date.now();
-    const ttl = Math.min(
-      input.expiresInSeconds ?? this.#limits.maxTtlSeconds,
-      this.#limits.maxTtlSeconds,
+  /** Per-message limits of each kind, checked before Redis is asked. */
+  #checkSize(bytes: number, kind: 'pager' | 'large'): void {
+    const max = kind === 'pager' ? this.#limits.pagerMaxBytes : this.#limits.largeMaxBytes;
+    if (bytes > max) {
+      throw new StoreError(
+        StoreErrorCode.TOO_LARGE,
+        `${bytes} bytes exceeds the ${kind} limit of ${max}`,
+      );
+    }
+  }
+
+  /**
+   * Runs a script that adds to `aor`'s messages together with indexing `aor` for the sweep. Both are
+   * sent at once (one round trip); the result is returned only when both succeeded.
+   */
+  async #indexed(aor: string, script: () => Promise<unknown>): Promise<[unknown]> {
+    const touched = this.#index.touch(aor).then(
+      () => undefined,
+      (err: unknown) => err,
     );
-    const cpim = 'cpim' in input ? input.cpim : undefined;
-    return {
-      id: newMessageId(),
-      kind: input.kind,
-      to: input.to,
-      from: input.from,
-      contentType: input.contentType,
-      size: input.size,
-      createdAt: now,
-      expiresAt: now + Math.max(0, ttl) * 1000,
-      attempts: 0,
-      imdnId: cpim?.imdnId,
-      dateTime: cpim?.dateTime,
-      dispositions: cpim?.dispositions ?? [],
-      cpimHeaders: cpim?.headers,
-      chunkBytes: this.#chunks.chunkBytes,
-    };
+    const reply = await script();
+    const failed = await touched;
+    if (failed)
+      await this.#index
+        .touch(aor)
+        .catch((err: unknown) => Promise.reject(unavailable(err, 'index')));
+    return [reply];
   }
 
   async #run(
     name: Parameters<typeof runScript>[1],
-    call: Parameters<typeof runScript>[2],
+    call: { keys: string[]; args: ScriptArg[] },
   ): Promise<unknown> {
     try {
       return await runScript(this.#client, name, call);
@@ -350,17 +404,20 @@ export class MessageStore {
     }
   }
 
-  /** After an acknowledged write: index the recipient for the sweep and dashboard; WAIT for replicas. */
-  async #afterStore(aor: string): Promise<void> {
-    await this.#client.zadd(this.#keys.recipients(), Date.now(), aor).catch(() => undefined);
-    if (this.#wait && 'wait' in this.#client) {
-      await this.#client.wait(this.#wait.replicas, this.#wait.timeoutMs);
-    }
-  }
-
-  async #forgetRecipientIfEmpty(aor: string): Promise<void> {
-    if ((await this.#client.zcard(this.#keys.inbox(aor))) === 0) {
-      await this.#client.zrem(this.#keys.recipients(), aor);
+  /** With `waitForReplicas`: resolves once enough replicas confirmed the writes of this connection. */
+  async #replicated(): Promise<void> {
+    if (!this.#wait) return;
+    const { replicas, timeoutMs } = this.#wait;
+    const confirmed = await (this.#client as Redis)
+      .wait(replicas, timeoutMs)
+      .catch((err: unknown) => {
+        throw unavailable(err, 'WAIT');
+      });
+    if (confirmed < replicas) {
+      throw new StoreError(
+        StoreErrorCode.NOT_REPLICATED,
+        `stored, but ${confirmed} of ${replicas} replicas confirmed within ${timeoutMs} ms (waitForReplicas)`,
+      );
     }
   }
 }

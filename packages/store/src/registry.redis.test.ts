@@ -55,17 +55,32 @@ describe('LocationStore', () => {
     expect(live[0]?.flow.connectionId).toBe('conn-1');
   });
 
-  it('drops expired bindings and removes one or all', async () => {
+  it('calls exactly one of two simultaneous REGISTERs of a contact new', async () => {
     const location = new LocationStore({ client, prefix: uniquePrefix() });
+    const aor = 'sip:dave@example.com';
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => location.put(aor, binding('sip:dave@10.0.0.9', 60_000))),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('drops expired bindings and removes one or all', async () => {
+    const prefix = uniquePrefix();
+    const location = new LocationStore({ client, prefix });
     const aor = 'sip:carol@example.com';
     await location.put(aor, binding('sip:carol@old', 10));
-    await location.put(aor, binding('sip:carol@a', 60_000));
+    expect((await location.live(aor, Date.now() + 1000)).map((b) => b.contact)).toEqual([]);
+    await location.put(aor, binding('sip:carol@a', 60_000), Date.now() + 1000);
     await location.put(aor, binding('sip:carol@b', 60_000, { instance: '<urn:uuid:1>' }));
     expect((await location.live(aor, Date.now() + 1000)).map((b) => b.contact).sort()).toEqual([
       'sip:carol@a',
       'sip:carol@b',
     ]);
     await location.remove(aor, { contact: 'sip:carol@a' });
+    // The next put dropped the expired binding from Redis, not just from the answer.
+    expect(await client.hkeys(`${prefix}:{${encodeURIComponent(aor)}}:loc`)).toEqual([
+      '<urn:uuid:1>',
+    ]);
     expect((await location.live(aor)).map((b) => b.contact)).toEqual(['sip:carol@b']);
     // A binding with an instance id is replaced by a new contact of the same instance (RFC 5626 §6).
     expect(

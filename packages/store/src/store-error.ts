@@ -12,10 +12,17 @@ export const StoreErrorCode = {
   BAD_STATE: 'STORE_ERR_BAD_STATE',
   /** The session is bound to another connection (MSRP 506). */
   SESSION_BOUND: 'STORE_ERR_SESSION_BOUND',
+  /** A large message was committed with bytes missing (a byte range never written). */
+  INCOMPLETE: 'STORE_ERR_INCOMPLETE',
+  /** An argument is out of range (negative offset, size or expiry, not an integer). */
+  BAD_INPUT: 'STORE_ERR_BAD_INPUT',
   /** Redis did not answer or refused the write. */
   UNAVAILABLE: 'STORE_ERR_UNAVAILABLE',
+  /** Redis stored the write but fewer replicas than asked confirmed it within the timeout (`WAIT`). */
+  NOT_REPLICATED: 'STORE_ERR_NOT_REPLICATED',
 } as const;
 
+/** A {@link StoreErrorCode} value. */
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
 /** A refused store operation; `code` says why. */
@@ -47,6 +54,20 @@ export function checkScriptResult(result: number, what: string): number {
   if (result >= 0) return result;
   const code = SCRIPT_CODES[result] ?? StoreErrorCode.UNAVAILABLE;
   throw new StoreError(code, `${what}: ${code}`);
+}
+
+/**
+ * Checks that `value` is a non-negative safe integer (a byte offset, size or count from the network).
+ * @throws StoreError STORE_ERR_BAD_INPUT naming `what`.
+ */
+export function checkCount(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StoreError(
+      StoreErrorCode.BAD_INPUT,
+      `${what} must be a non-negative integer, got ${value}`,
+    );
+  }
+  return value;
 }
 
 /** Wraps a Redis failure (connection lost, OOM under noeviction) as STORE_ERR_UNAVAILABLE. */

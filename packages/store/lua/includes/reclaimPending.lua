@@ -8,7 +8,7 @@ local function reclaimPending(quotaKey, pendingKey, metaPrefix, now)
     local reserved = tonumber(redis.call('HGET', metaKey, 'reserved') or '0')
     if redis.call('HGET', metaKey, 'state') == 'pending' then
       redis.call('HINCRBY', quotaKey, 'count', -1)
-      redis.call('HINCRBY', quotaKey, 'bytes', -reserved)
+      redis.call('HINCRBY', quotaKey, 'bytes', 0 - reserved)
       redis.call('DEL', metaKey)
     end
     redis.call('ZREM', pendingKey, id)
