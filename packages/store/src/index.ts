@@ -1,11 +1,11 @@
 export { newMessageId, type CpimInfo } from './new-message.js';
-export {
-  MessageStore,
-  type LargeInput,
-  type MessageStoreOptions,
-  type PagerInput,
-  type RecipientSummary,
-} from './message-store.js';
+export { MessageStore } from './message-store.js';
+export type {
+  LargeInput,
+  MessageStoreOptions,
+  PagerInput,
+  RecipientSummary,
+} from './message-store-options.js';
 export {
   LargeMessageWriter,
   type CommitDetails,
