@@ -7,14 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startTestRedis } from '@pigeonhole/testkit';
-import { MessageStore } from '../src/index.js';
+import { DEFAULT_CHUNK_OPTIONS, MessageStore } from '../src/index.js';
 
 const { values } = parseArgs({
+  // `pnpm bench -- --pager 1000` passes the `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     'large-mb': { type: 'string', default: '1024' },
     pager: { type: 'string', default: '50000' },
     memory: { type: 'string', default: '100000' },
     concurrency: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const LARGE_BYTES = Number(values['large-mb']) * 1024 * 1024;
@@ -22,6 +25,7 @@ const PAGER_COUNT = Number(values.pager);
 const MEMORY_COUNT = Number(values.memory);
 const CONCURRENCY = Number(values.concurrency);
 const CHUNK = 256 * 1024;
+const ROUNDS = Number(values.rounds);
 
 async function runConcurrently(
   count: number,
@@ -35,6 +39,40 @@ async function runConcurrently(
     }),
   );
   return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** Baseline: plain SETs of the same chunk keys, with the writer's in-flight window (sliding). */
+async function rawLargeWrite(client: Redis, chunk: Buffer): Promise<number> {
+  const window = DEFAULT_CHUNK_OPTIONS.maxInFlightBytes / CHUNK;
+  const started = process.hrtime.bigint();
+  const inFlight = new Set<Promise<unknown>>();
+  for (let at = 0, n = 0; at < LARGE_BYTES; at += CHUNK, n++) {
+    const sent: Promise<unknown> = client
+      .set(`baseline:c:${n}`, chunk)
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+    if (inFlight.size >= window) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await client.del(...Array.from({ length: LARGE_BYTES / CHUNK }, (_, n) => `baseline:c:${n}`));
+  return seconds;
+}
+
+/** The store: open, write every chunk in order, commit; then acknowledged (deleted) again. */
+async function storeLargeWrite(store: MessageStore, chunk: Buffer): Promise<number> {
+  const started = process.hrtime.bigint();
+  const writer = await store.openLarge({
+    to: 'sip:big@bench',
+    from: 'sip:a@bench',
+    contentType: 'application/octet-stream',
+    announcedSize: LARGE_BYTES,
+  });
+  for (let at = 0; at < LARGE_BYTES; at += CHUNK) await writer.writeAt(at, chunk);
+  await writer.commit();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await store.ack('sip:big@bench', writer.id);
+  return seconds;
 }
 
 const redis = await startTestRedis({ appendfsync: 'everysec' });
@@ -65,44 +103,6 @@ try {
     (storeRate / setRate).toFixed(2),
   ]);
 
-  const chunk = randomBytes(CHUNK);
-  let started = process.hrtime.bigint();
-  for (let at = 0, n = 0; at < LARGE_BYTES; at += CHUNK, n++) {
-    const pipeline = client.pipeline();
-    pipeline.set(`baseline:c:${n}`, chunk);
-    if (n % 16 === 15 || at + CHUNK >= LARGE_BYTES) await pipeline.exec();
-    else void pipeline.exec();
-  }
-  const rawSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await client.del(
-    ...Array.from({ length: Math.ceil(LARGE_BYTES / CHUNK) }, (_, n) => `baseline:c:${n}`),
-  );
-  const large = new MessageStore({
-    client,
-    prefix: 'bench2',
-    limits: { largeMaxBytes: 1e15, maxBytes: 1e15 },
-    chunks: { chunkBytes: CHUNK },
-  });
-  started = process.hrtime.bigint();
-  const writer = await large.openLarge({
-    to: 'sip:big@bench',
-    from: 'sip:a@bench',
-    contentType: 'application/octet-stream',
-    announcedSize: LARGE_BYTES,
-  });
-  for (let at = 0; at < LARGE_BYTES; at += CHUNK) await writer.writeAt(at, chunk);
-  await writer.commit();
-  const largeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const mb = LARGE_BYTES / 1e6;
-  rows.push([
-    `large write (${values['large-mb']} MiB)`,
-    `${(mb / largeSeconds).toFixed(0)} MB/s`,
-    `raw pipelined SET: ${(mb / rawSeconds).toFixed(0)} MB/s`,
-    (rawSeconds / largeSeconds).toFixed(2),
-  ]);
-  const stored = await large.peek('sip:big@bench');
-  if (stored) await large.ack('sip:big@bench', stored.id);
-
   const memoryStore = new MessageStore({
     client,
     prefix: 'bench3',
@@ -110,6 +110,8 @@ try {
   });
   const usedMemory = async (): Promise<number> =>
     Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);
+  // Memory freed lazily (UNLINK) must not count against the messages measured.
+  while (!(await client.info('memory')).includes('lazyfree_pending_objects:0'));
   const before = await usedMemory();
   await runConcurrently(MEMORY_COUNT, (i) =>
     memoryStore.storePager({
@@ -125,6 +127,28 @@ try {
     `${(perMessage / MEMORY_COUNT).toFixed(0)} B`,
     `body: 200 B`,
     '',
+  ]);
+  const chunk = randomBytes(CHUNK);
+  const large = new MessageStore({
+    client,
+    prefix: 'bench2',
+    limits: { largeMaxBytes: 1e15, maxBytes: 1e15 },
+    chunks: { chunkBytes: CHUNK },
+  });
+  // Rounds alternate baseline and store, and the best of each is kept: the disk and the two cores
+  // are shared, so one round alone is noisy.
+  let rawSeconds = Infinity;
+  let largeSeconds = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    rawSeconds = Math.min(rawSeconds, await rawLargeWrite(client, chunk));
+    largeSeconds = Math.min(largeSeconds, await storeLargeWrite(large, chunk));
+  }
+  const mb = LARGE_BYTES / 1e6;
+  rows.push([
+    `large write (${values['large-mb']} MiB, best of ${ROUNDS})`,
+    `${(mb / largeSeconds).toFixed(0)} MB/s`,
+    `raw SET, same window: ${(mb / rawSeconds).toFixed(0)} MB/s`,
+    (rawSeconds / largeSeconds).toFixed(2),
   ]);
 } finally {
   await client.quit();

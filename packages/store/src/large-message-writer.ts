@@ -69,6 +69,7 @@ export class LargeMessageWriter extends Writable {
   #idleWaiters: (() => void)[] = [];
   #failure: StoreError | undefined;
   #outcome: Outcome = 'open';
+  #deadlinePushedAt = 0;
 
   constructor(context: WriterContext) {
     // Not destroyed on finish: a finished writer still waits for commit() or abort().
@@ -266,19 +267,25 @@ export class LargeMessageWriter extends Writable {
   #send(offset: number, data: Buffer): void {
     const { client, keys, aor, id, chunks } = this.#ctx;
     const prefix = keys.chunkPrefix(aor, id);
+    const ttl = chunks.pendingTtlSeconds * 2;
     const pipeline = client.pipeline();
     for (let at = 0; at < data.length;) {
       const absolute = offset + at;
       const index = Math.floor(absolute / chunks.chunkBytes);
       const within = absolute - index * chunks.chunkBytes;
       const take = Math.min(chunks.chunkBytes - within, data.length - at);
-      pipeline.setrange(`${prefix}${index}`, within, data.subarray(at, at + take));
-      pipeline.expire(`${prefix}${index}`, chunks.pendingTtlSeconds * 2);
+      const piece = data.subarray(at, at + take);
+      // A whole chunk is one SET with its TTL; a part of one is patched in place (last write wins).
+      if (take === chunks.chunkBytes) pipeline.set(`${prefix}${index}`, piece, 'EX', ttl);
+      else pipeline.setrange(`${prefix}${index}`, within, piece).expire(`${prefix}${index}`, ttl);
       at += take;
     }
-    // Each write pushes the upload's deadline back: a slow upload that is alive is never reclaimed.
-    const deadline = Date.now() + chunks.pendingTtlSeconds * 1000;
-    pipeline.zadd(keys.pending(aor), 'XX', 'GT', deadline, id);
+    // Writes push the upload's deadline back (at most once a second): a live upload is never reclaimed.
+    const now = Date.now();
+    if (now - this.#deadlinePushedAt >= 1000) {
+      this.#deadlinePushedAt = now;
+      pipeline.zadd(keys.pending(aor), 'XX', 'GT', now + chunks.pendingTtlSeconds * 1000, id);
+    }
     this.#inFlight += data.length;
     pipeline.exec().then(
       (results) => {
