@@ -23,6 +23,7 @@ export {
   SipEndpoint,
   type EndpointEvents,
   type EndpointOptions,
+  type InviteOutcome,
   type RequestHandler,
   type ServerContext,
 } from './sip-endpoint.js';
@@ -32,7 +33,35 @@ export {
   type ServerTransactionState,
   type TimerValues,
 } from './server-transaction.js';
-export { SipTransports, type Flow, type TransportEvents } from './transports.js';
+export {
+  SipTransports,
+  type Flow,
+  type ListenOptions,
+  type RequestTarget,
+  type TransportEvents,
+  type TransportName,
+} from './transports.js';
+export { ClientLayer, type SendOptions, type SentRequest } from './client-layer.js';
+export {
+  InviteClientTransaction,
+  type InviteClientOptions,
+  type InviteClientState,
+} from './invite-client-transaction.js';
+export {
+  Dialog,
+  dialogKey,
+  type DialogEvents,
+  type DialogState,
+  type InDialogRequest,
+} from './dialog.js';
+export { forwardedRequest, type ForwardOptions } from './proxy.js';
+export {
+  buildRequest,
+  ackForFailure,
+  cancelFor,
+  newBranch,
+  type OutgoingRequest,
+} from './uac-requests.js';
 export { createResponse, newTag, REASON_PHRASES, type ResponseOptions } from './responses.js';
 export { badRequestResponse } from './bad-request.js';
 export {
@@ -44,4 +73,3 @@ export {
   type Ha1Lookup,
 } from './digest.js';
 export { ClientTransaction, type ClientTransactionState } from './client-transaction.js';
-export type { OutgoingRequest, RequestTarget } from './sip-endpoint.js';

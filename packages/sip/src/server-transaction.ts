@@ -25,6 +25,7 @@ export class ServerTransaction {
   #last: Buffer | undefined;
   readonly #timers = new TimerSet();
   readonly #onTerminated: () => void;
+  readonly #cancel = new AbortController();
 
   constructor(
     readonly request: SipRequest,
@@ -65,6 +66,27 @@ export class ServerTransaction {
     }
     if (!reliable) this.#retransmitFinal(this.timers.T1); // Timer G
     this.#timers.after(64 * this.timers.T1, () => this.#terminate()); // Timer H
+  }
+
+  /** Aborted when a CANCEL ended this INVITE transaction (RFC 3261 §9.2): stop working on it. */
+  get signal(): AbortSignal {
+    return this.#cancel.signal;
+  }
+
+  /** True until a final response was sent. */
+  get pending(): boolean {
+    return this.state === 'trying' || this.state === 'proceeding';
+  }
+
+  /**
+   * A CANCEL matched this transaction (§9.2): when no final response went out yet, `terminated` (the
+   * 487) is sent and the signal aborts. Returns whether it was still pending.
+   */
+  cancel(terminated: SipResponse): boolean {
+    if (!this.pending) return false;
+    this.respond(terminated);
+    this.#cancel.abort();
+    return true;
   }
 
   /** The same request arrived again: re-send the last response (§17.2.1, §17.2.2). */

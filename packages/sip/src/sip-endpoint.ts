@@ -1,24 +1,32 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import { badRequestResponse } from './bad-request.js';
+import { ClientLayer, type SendOptions } from './client-layer.js';
+import { Dialog, dialogKey, type DialogOwner } from './dialog.js';
+import { markReceived, transactionKey } from './incoming.js';
+import { forwardedRequest, type ForwardOptions } from './proxy.js';
 import { createResponse, type ResponseOptions } from './responses.js';
 import { DEFAULT_TIMERS, ServerTransaction, type TimerValues } from './server-transaction.js';
 import type { SipLimits } from './sip-parser.js';
-import { SipTransports, type Flow } from './transports.js';
-import { ClientTransaction } from './client-transaction.js';
-import { SipError, SipErrorCode } from './sip-error.js';
-import { SipRequest, type SipHeader, type SipMessage, type SipResponse } from './sip-message.js';
-import { serializeSipMessage } from './sip-serializer.js';
-import { newTag } from './responses.js';
-import { randomBytes } from 'node:crypto';
+import type { SipMessage, SipRequest, SipResponse } from './sip-message.js';
+import { SipTransports, type Flow, type ListenOptions, type RequestTarget } from './transports.js';
+import { buildRequest, type OutgoingRequest } from './uac-requests.js';
 
 /** What a request handler answers with. */
 export interface ServerContext {
   readonly flow: Flow;
   /** Undefined for an ACK to a 2xx, which has no server transaction (§17.1.1.3). */
   readonly transaction: ServerTransaction | undefined;
+  /**
+   * The dialog of the request: for a request inside one (ACK, BYE, …), or for an INVITE once
+   * `reply` sent a 2xx to it.
+   */
+  readonly dialog: Dialog | undefined;
   /** Sends a response built from the request (Via, From, To + tag, Call-ID, CSeq copied). */
   reply(status: number, options?: ResponseOptions): void;
+  /** Sends a response built elsewhere, e.g. one relayed from {@link SipEndpoint.forward}. */
+  send(response: SipResponse): void;
 }
 
 export type RequestHandler = (request: SipRequest, context: ServerContext) => void | Promise<void>;
@@ -27,71 +35,56 @@ export type RequestHandler = (request: SipRequest, context: ServerContext) => vo
 export interface EndpointEvents {
   handlerError: [unknown, SipRequest];
   badMessage: [Error, Flow];
+  /** A dialog began (an INVITE answered 2xx, either side). */
+  dialog: [Dialog];
 }
 
-const KNOWN_METHODS = new Set([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'MESSAGE',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'INFO',
-  'UPDATE',
-  'PRACK',
-  'REFER',
-  'PUBLISH',
-]);
-
-/** Where a request goes: a transport address, or an existing connection (a registered flow). */
-export interface RequestTarget {
-  readonly transport: 'udp' | 'tcp';
-  readonly host: string;
-  readonly port: number;
-  /** Reuse this connection when it is still open (RFC 5626 style flow reuse). */
-  readonly connectionId?: string;
-}
-
-/** A request to send as a UAC. */
-export interface OutgoingRequest {
-  readonly method: string;
-  readonly uri: string;
-  /** From header value; a tag is added when missing. */
-  readonly from: string;
-  readonly to: string;
-  readonly callId?: string;
-  readonly cseq?: number;
-  readonly headers?: readonly SipHeader[];
-  readonly contentType?: string;
-  readonly body?: Buffer;
-}
+const KNOWN_METHODS = new Set(
+  'INVITE ACK BYE CANCEL OPTIONS REGISTER MESSAGE SUBSCRIBE NOTIFY INFO UPDATE PRACK REFER PUBLISH'.split(
+    ' ',
+  ),
+);
 
 /** Options of an endpoint. */
 export interface EndpointOptions {
   readonly limits?: Partial<SipLimits>;
   readonly timers?: Partial<TimerValues>;
+  /** Options for TLS connections this endpoint opens (CA, servername…). */
+  readonly tlsClient?: ConnectionOptions;
+}
+
+/** The outcome of an INVITE: its final response, and the dialog when that was a 2xx (ACK sent). */
+export interface InviteOutcome {
+  readonly response: SipResponse;
+  readonly dialog: Dialog | undefined;
 }
 
 /**
  * A SIP endpoint: listens on transports, keeps server transactions (retransmissions absorbed, §17.2),
  * dispatches each new request to the handler of its method, and answers what no handler takes
- * (OPTIONS 200, known methods 405, unknown ones 501, both with Allow) and what cannot be parsed (400/505).
+ * (OPTIONS 200, known methods 405, unknown ones 501, both with Allow), what cannot be parsed (400/505)
+ * and CANCEL (§9.2). As a UAC it sends requests in client transactions, places INVITEs with dialogs,
+ * and forwards requests as a stateful proxy.
  */
 export class SipEndpoint extends EventEmitter<EndpointEvents> {
   readonly transports: SipTransports;
   readonly #handlers = new Map<string, RequestHandler>();
   readonly #transactions = new Map<string, ServerTransaction>();
+  readonly #dialogs = new Map<string, Dialog>();
   readonly #timers: TimerValues;
-  readonly #clients = new Map<string, ClientTransaction>();
-  readonly #listening: { udp?: AddressInfo; tcp?: AddressInfo } = {};
+  readonly #client: ClientLayer;
+  readonly #owner: DialogOwner;
 
   constructor(options: EndpointOptions = {}) {
     super();
     this.#timers = { ...DEFAULT_TIMERS, ...options.timers };
-    this.transports = new SipTransports(options.limits);
+    this.transports = new SipTransports(options);
+    this.#client = new ClientLayer(this.transports, this.#timers);
+    this.#owner = {
+      client: this.#client,
+      timers: this.#timers,
+      onTerminated: (dialog) => this.#dialogs.delete(dialog.key),
+    };
     this.transports.on('message', (message, flow) => this.#receive(message, flow));
     this.transports.on('badMessage', (error, raw, flow) => {
       const response = badRequestResponse(raw, error);
@@ -106,72 +99,72 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     return this;
   }
 
-  async listenUdp(options: { host: string; port: number }): Promise<AddressInfo> {
-    return (this.#listening.udp = await this.transports.listenUdp(options));
+  listenUdp(options: ListenOptions): Promise<AddressInfo> {
+    return this.transports.listenUdp(options);
   }
 
-  async listenTcp(options: { host: string; port: number }): Promise<AddressInfo> {
-    return (this.#listening.tcp = await this.transports.listenTcp(options));
+  listenTcp(options: ListenOptions): Promise<AddressInfo> {
+    return this.transports.listenTcp(options);
+  }
+
+  listenTls(options: ListenOptions & { tls: TlsOptions }): Promise<AddressInfo> {
+    return this.transports.listenTls(options);
+  }
+
+  /** SIP over WebSocket (RFC 7118); wss when `tls` is given. */
+  listenWs(options: ListenOptions): Promise<AddressInfo> {
+    return this.transports.listenWs(options);
   }
 
   /**
-   * Sends a request in a non-INVITE client transaction (RFC 3261 §17.1.2) and resolves with its final
-   * response. Rejects with SipError status 408 (Timer F) or 503 (transport failure).
+   * Sends a request in a client transaction (RFC 3261 §17.1) and resolves with its final response.
+   * Rejects with SipError status 408 (Timer B/F) or 503 (transport failure). For INVITE prefer
+   * {@link SipEndpoint.invite}, which also ACKs a 2xx and returns the dialog.
    */
-  async request(outgoing: OutgoingRequest, target: RequestTarget): Promise<SipResponse> {
-    const local = this.#listening[target.transport];
-    if (!local)
-      throw new TypeError(`listen on ${target.transport} before sending requests over it`);
-    const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-    const request = new SipRequest(outgoing.method, outgoing.uri, {
-      headers: [
-        [
-          'Via',
-          `SIP/2.0/${target.transport.toUpperCase()} ${hostPort(local)};branch=${branch};rport`,
-        ],
-        ['Max-Forwards', '70'],
-        [
-          'From',
-          /;\s*tag=/i.test(outgoing.from) ? outgoing.from : `${outgoing.from};tag=${newTag()}`,
-        ],
-        ['To', outgoing.to],
-        ['Call-ID', outgoing.callId ?? randomBytes(12).toString('hex')],
-        ['CSeq', `${outgoing.cseq ?? 1} ${outgoing.method}`],
-        ...(outgoing.contentType ? ([['Content-Type', outgoing.contentType]] as const) : []),
-        ...(outgoing.headers ?? []),
-      ],
-      body: outgoing.body,
-    });
-    const bytes = serializeSipMessage(request);
-    const send = await this.#sender(target);
-    const key = `${branch}|${outgoing.method}`;
-    const transaction = new ClientTransaction(() => send(bytes), {
-      reliable: target.transport !== 'udp',
-      timers: this.#timers,
-      onTerminated: () => this.#clients.delete(key),
-    });
-    this.#clients.set(key, transaction);
-    return transaction.final;
+  async request(
+    outgoing: OutgoingRequest,
+    target: RequestTarget,
+    options?: SendOptions,
+  ): Promise<SipResponse> {
+    return (await this.#client.send(buildRequest(outgoing), target, options)).response;
   }
 
-  /** How to put bytes on the wire towards `target`. */
-  async #sender(target: RequestTarget): Promise<(bytes: Buffer) => void> {
-    if (target.transport === 'udp') return (bytes) => this.transports.sendUdp(bytes, target);
-    const reused = target.connectionId
-      ? this.transports.connection(target.connectionId)
-      : undefined;
-    const socket =
-      reused ??
-      (
-        await this.transports.connectTcp(target).catch((err: unknown) => {
-          throw new SipError(
-            SipErrorCode.TRANSPORT,
-            `Cannot reach ${target.host}:${target.port}: ${String(err)}`,
-            503,
-          );
-        })
-      ).socket;
-    return (bytes) => void socket.write(bytes);
+  /** Places an INVITE; on a 2xx sends the ACK and returns the dialog (RFC 3261 §13.2). */
+  async invite(
+    outgoing: Omit<OutgoingRequest, 'method'>,
+    target: RequestTarget,
+    options?: SendOptions,
+  ): Promise<InviteOutcome> {
+    const sent = await this.#client.send(
+      buildRequest({ ...outgoing, method: 'INVITE' }),
+      target,
+      options,
+    );
+    if (sent.response.status < 200 || sent.response.status >= 300)
+      return { response: sent.response, dialog: undefined };
+    const dialog = await Dialog.confirm(
+      { invite: sent.request, response: sent.response, target },
+      this.#owner,
+    );
+    this.#addDialog(dialog);
+    return { response: sent.response, dialog };
+  }
+
+  /**
+   * Forwards a request statefully as a proxy (RFC 3261 §16.6): a copy with Max-Forwards decremented
+   * and our Via on top goes to `target` in a client transaction; the final response comes back with
+   * our Via removed, ready for `context.send()`.
+   * @throws SipError status 483 when Max-Forwards is 0; 408/503 like {@link SipEndpoint.request}.
+   */
+  async forward(
+    request: SipRequest,
+    target: RequestTarget,
+    options: ForwardOptions = {},
+  ): Promise<SipResponse> {
+    const { response } = await this.#client.send(forwardedRequest(request, options), target);
+    const top = response.headers.findIndex(([name]) => name === 'Via');
+    response.headers.splice(top, 1);
+    return response;
   }
 
   /** Server transactions alive now. */
@@ -179,16 +172,30 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     return this.#transactions.size;
   }
 
-  close(): Promise<void> {
-    return this.transports.close();
+  /** Dialogs alive now. */
+  get dialogCount(): number {
+    return this.#dialogs.size;
+  }
+
+  async close(): Promise<void> {
+    for (const dialog of this.#dialogs.values()) dialog.removeAllListeners();
+    this.#dialogs.clear();
+    await this.transports.close();
+  }
+
+  #addDialog(dialog: Dialog): void {
+    this.#dialogs.set(dialog.key, dialog);
+    this.emit('dialog', dialog);
   }
 
   #receive(message: SipMessage, flow: Flow): void {
     if (message.kind === 'response') {
-      // RFC 3261 §17.1.3: the top Via branch and the CSeq method name the client transaction.
-      this.#clients
-        .get(`${message.via[0]?.branch ?? ''}|${message.cseq.method}`)
-        ?.received(message);
+      if (this.#client.received(message)) return;
+      // A 2xx to an INVITE whose transaction ended: its ACK was lost (RFC 3261 §13.2.2.4).
+      if (message.cseq.method === 'INVITE' && message.status < 300) {
+        const key = dialogKey(message.callId, tag(message.from), tag(message.to));
+        this.#dialogs.get(key)?.retransmitted2xx();
+      }
       return;
     }
     markReceived(message, flow);
@@ -199,8 +206,10 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
       else existing.retransmitted();
       return;
     }
+    const dialog = this.#dialogs.get(dialogKey(message.callId, tag(message.to), tag(message.from)));
     if (message.method === 'ACK') {
-      void this.#dispatch(message, undefined, flow); // a 2xx ACK belongs to the dialog (§17.1.1.3)
+      dialog?.acknowledged(); // the ACK of a 2xx belongs to the dialog (§17.1.1.3)
+      void this.#dispatch(message, { flow, transaction: undefined, dialog });
       return;
     }
     const transaction = new ServerTransaction(message, flow, {
@@ -209,64 +218,70 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     });
     this.#transactions.set(key, transaction);
     if (message.method === 'INVITE') transaction.respond(createResponse(message, 100));
-    void this.#dispatch(message, transaction, flow);
+    if (message.method === 'CANCEL') return this.#cancel(message, transaction);
+    if (message.method === 'BYE') dialog?.byeReceived();
+    void this.#dispatch(message, { flow, transaction, dialog });
+  }
+
+  /** RFC 3261 §9.2: a CANCEL names its INVITE by the same branch; 200 for it, 487 for the INVITE. */
+  #cancel(cancel: SipRequest, transaction: ServerTransaction): void {
+    const invite = this.#transactions.get(transactionKey(cancel, 'INVITE'));
+    if (!invite) return transaction.respond(createResponse(cancel, 481));
+    transaction.respond(
+      createResponse(cancel, 200, { toTag: tag(invite.request.to) || undefined }),
+    );
+    invite.cancel(createResponse(invite.request, 487));
   }
 
   async #dispatch(
     request: SipRequest,
-    transaction: ServerTransaction | undefined,
-    flow: Flow,
+    context: { flow: Flow; transaction: ServerTransaction | undefined; dialog: Dialog | undefined },
   ): Promise<void> {
+    const { transaction, flow } = context;
     const handler = this.#handlers.get(request.method);
     if (!transaction) {
-      await handler?.(request, { flow, transaction: undefined, reply: () => undefined });
+      await handler?.(request, { ...context, reply: () => undefined, send: () => undefined });
       return;
     }
+    let dialog = context.dialog;
+    const send = (response: SipResponse): void => {
+      transaction.respond(response);
+      if (request.method === 'INVITE' && response.status >= 200 && response.status < 300) {
+        dialog = Dialog.accept({ invite: request, response, flow }, this.#owner);
+        this.#addDialog(dialog);
+      }
+    };
     const reply = (status: number, options?: ResponseOptions): void =>
-      transaction.respond(createResponse(request, status, options));
-    if (!handler) {
-      const allow: [string, string] = ['Allow', [...this.#handlers.keys(), 'OPTIONS'].join(', ')];
-      if (request.method === 'OPTIONS') reply(200, { headers: [allow] });
-      else reply(KNOWN_METHODS.has(request.method) ? 405 : 501, { headers: [allow] });
-      return;
-    }
+      send(createResponse(request, status, options));
+    const server: ServerContext = {
+      flow,
+      transaction,
+      get dialog() {
+        return dialog;
+      },
+      reply,
+      send,
+    };
+    if (!handler) return this.#unhandled(request, server);
     try {
-      await handler(request, { flow, transaction, reply });
+      await handler(request, server);
     } catch (err) {
       this.emit('handlerError', err, request);
       reply(500);
     }
   }
+
+  /** No handler: OPTIONS 200, BYE in a dialog 200 (else 481), known methods 405, others 501. */
+  #unhandled(request: SipRequest, server: ServerContext): void {
+    const allow: [string, string] = [
+      'Allow',
+      [...new Set([...this.#handlers.keys(), 'OPTIONS', 'ACK', 'CANCEL', 'BYE'])].join(', '),
+    ];
+    if (request.method === 'OPTIONS') server.reply(200, { headers: [allow] });
+    else if (request.method === 'BYE') server.reply(server.dialog ? 200 : 481);
+    else server.reply(KNOWN_METHODS.has(request.method) ? 405 : 501, { headers: [allow] });
+  }
 }
 
-function hostPort(address: AddressInfo): string {
-  return address.family === 'IPv6'
-    ? `[${address.address}]:${address.port}`
-    : `${address.address}:${address.port}`;
-}
-
-/** RFC 3261 §17.2.3: branch + sent-by + method; an ACK matches its INVITE. */
-function transactionKey(request: SipRequest): string {
-  const [top] = request.via;
-  const method = request.method === 'ACK' ? 'INVITE' : request.method;
-  return `${top?.branch ?? ''}|${top?.host ?? ''}:${top?.port ?? ''}|${method}`;
-}
-
-/**
- * RFC 3261 §18.2.1 and RFC 3581: note where the request really came from in its top Via (`received`,
- * `rport`), so responses find their way back through NATs. Responses here go back along the flow the
- * request came on, which is that address.
- */
-function markReceived(request: SipRequest, flow: Flow): void {
-  const index = request.headers.findIndex(([name]) => name === 'Via');
-  const value = request.headers[index]?.[1];
-  if (value === undefined) return;
-  const [first = '', ...others] = value.split(/,(?![^<]*>)/);
-  let top = first;
-  const via = request.via[0];
-  if (via && via.host !== flow.remoteAddress && !via.params.has('received'))
-    top += `;received=${flow.remoteAddress}`;
-  if (via?.params.has('rport') && via.params.get('rport') === '')
-    top = top.replace(/;rport(?=;|$)/, `;rport=${flow.remotePort}`);
-  request.headers[index] = ['Via', [top, ...others].join(',')];
-}
+const tag = (nameAddr: { params: ReadonlyMap<string, string> }): string =>
+  nameAddr.params.get('tag') ?? '';

@@ -14,6 +14,8 @@ export const SipErrorCode = {
   TIMEOUT: 'SIP_ERR_TIMEOUT',
   /** The transport could not carry the request: a local 503 (RFC 3261 §8.1.3.1). */
   TRANSPORT: 'SIP_ERR_TRANSPORT',
+  /** Max-Forwards reached 0 before forwarding (RFC 3261 §16.3): 483. */
+  TOO_MANY_HOPS: 'SIP_ERR_TOO_MANY_HOPS',
 } as const;
 
 export type SipErrorCode = (typeof SipErrorCode)[keyof typeof SipErrorCode];

@@ -22,6 +22,11 @@ export class SipStreamFramer {
     this.#limits = { ...DEFAULT_SIP_LIMITS, ...limits };
   }
 
+  /** Bytes read but not yet framed: what a 400 can still be built from when framing is lost. */
+  get pending(): Buffer {
+    return this.#buffer;
+  }
+
   /** Feeds bytes; returns the messages (and per-message errors) they complete. */
   push(data: Buffer): Framed[] {
     this.#buffer = this.#buffer.length === 0 ? data : Buffer.concat([this.#buffer, data]);
