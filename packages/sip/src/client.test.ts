@@ -77,6 +77,59 @@ describe('the endpoint as a UAC against sipp', () => {
   );
 });
 
+describe('the endpoint placing calls to sipp as a real UAS', () => {
+  const endpoint = new SipEndpoint({ timers: { T1: 100, T2: 400 } });
+  beforeAll(async () => {
+    await endpoint.listenUdp({ host: '127.0.0.1', port: 0 });
+    await endpoint.listenTcp({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => endpoint.close());
+
+  it.each([
+    ['UDP with 10 % loss', 'u1', ['-lost', '10']],
+    ['TCP', 't1', []],
+  ] as const)(
+    'INVITE (180, 200 with SDP), ACK, BYE: 5 calls over %s',
+    async (_name, transport, extra) => {
+      const port = await freePort();
+      const uas = startSipp([
+        ...['-sf', `${SCENARIOS}uas_invite.xml`, '-t', transport, '-i', '127.0.0.1'],
+        ...['-p', String(port), '-m', '5', '-timeout', '30s', ...extra],
+      ]);
+      if (transport === 't1') await waitUntil(() => accepts(port), 10_000, 'sipp to listen');
+      const target = {
+        transport: transport === 'u1' ? 'udp' : 'tcp',
+        host: '127.0.0.1',
+        port,
+      } as const;
+      for (let i = 0; i < 5; i++) {
+        const provisional: number[] = [];
+        const { response, dialog } = await endpoint.invite(
+          {
+            uri: `sip:bob@127.0.0.1:${port}`,
+            from: '<sip:pigeonhole@127.0.0.1>',
+            to: '<sip:bob@127.0.0.1>',
+            headers: [['Contact', '<sip:pigeonhole@127.0.0.1>']],
+            contentType: 'application/sdp',
+            body: Buffer.from(
+              'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n',
+            ),
+          },
+          target,
+          { onProvisional: (r) => provisional.push(r.status) },
+        );
+        expect(response.status).toBe(200);
+        expect(response.body.toString()).toContain('o=bob');
+        const bye = await dialog?.bye();
+        expect(bye?.status).toBe(200);
+      }
+      const { code, output } = await uas.done;
+      expect(code, output).toBe(0);
+    },
+    60_000,
+  );
+});
+
 describe('ClientTransaction timers (RFC 3261 §17.1.2)', () => {
   afterEach(() => vi.useRealTimers());
 

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startSipp } from '@pigeonhole/testkit';
-import { SipEndpoint } from './index.js';
+import { SipEndpoint, type Dialog } from './index.js';
 
 const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
 
@@ -41,6 +41,18 @@ async function sipp(options: {
 describe('the endpoint against sipp', () => {
   const endpoint = new SipEndpoint({ timers: { T1: 500 } });
   let received = 0;
+  endpoint.handle('INVITE', (request, { reply }) => {
+    expect(request.get('Content-Type')).toBe('application/sdp');
+    reply(200, {
+      headers: [
+        ['Contact', '<sip:pigeonhole@127.0.0.1>'],
+        ['Content-Type', 'application/sdp'],
+      ],
+      body: Buffer.from(
+        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n',
+      ),
+    });
+  });
   endpoint.handle('MESSAGE', (request, { reply }) => {
     received++;
     expect(request.body.toString()).toMatch(/^Hello from sipp/);
@@ -86,6 +98,36 @@ describe('the endpoint against sipp', () => {
     // Each MESSAGE reaches the handler at most once, however often it was retransmitted.
     expect(received - before).toBe(30);
   }, 60_000);
+
+  it.each([
+    ['UDP with 10 % loss', 'u1', ['-lost', '10']],
+    ['TCP', 't1', []],
+  ] as const)(
+    'answers 10 calls (INVITE 200 with SDP, ACK, BYE) over %s',
+    async (_name, transport, extra) => {
+      const dialogs = { confirmed: 0, ended: 0 };
+      const count = (dialog: Dialog): void => {
+        dialog.once('confirmed', () => dialogs.confirmed++);
+        dialog.once('terminated', (reason) => reason === 'bye' && dialogs.ended++);
+      };
+      endpoint.on('dialog', count);
+      const result = await sipp({
+        port: transport === 'u1' ? udp : tcp,
+        scenario: 'uac_invite.xml',
+        transport,
+        calls: 10,
+        extra: [...extra],
+      });
+      endpoint.off('dialog', count);
+      expect(result.code, result.output).toBe(0);
+      expect(dialogs.ended).toBe(10);
+      // Over lossy UDP an ACK may be lost for good: sipp sends its BYE anyway, which ends the dialog.
+      if (transport === 't1') expect(dialogs.confirmed).toBe(10);
+      else expect(dialogs.confirmed).toBeGreaterThan(0);
+      expect(endpoint.dialogCount).toBe(0);
+    },
+    60_000,
+  );
 
   it('answers OPTIONS with 200 and Allow', async () => {
     const result = await sipp({
