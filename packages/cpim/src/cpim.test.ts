@@ -170,6 +170,22 @@ describe('buildImdn', () => {
     expect(parseImdn(xml)).toMatchObject({ kind: 'delivery', status: 'failed' });
   });
 
+  it('reads a hostile document with long runs of spaces in linear time', () => {
+    // A regular expression with \s* around a lazy group took minutes on 8 KB of this.
+    const spaces = ' '.repeat(200_000);
+    expect(() => parseImdn(`<message-id>${spaces}x`)).toThrow(
+      expect.objectContaining({ code: 'CPIM_ERR_BAD_IMDN' }),
+    );
+    expect(() => parseImdn(`<message-id>${spaces}`)).toThrow(
+      expect.objectContaining({ code: 'CPIM_ERR_BAD_IMDN' }),
+    );
+    expect(
+      parseImdn(
+        `<imdn><message-id>${spaces}abc${spaces}</message-id><delivery-notification>${spaces}<status><failed/></status></delivery-notification></imdn>`,
+      ),
+    ).toMatchObject({ messageId: 'abc', kind: 'delivery', status: 'failed' });
+  });
+
   it('refuses an XML document that is no notification', () => {
     expect(() => parseImdn('<imdn/>')).toThrow(
       expect.objectContaining({ code: 'CPIM_ERR_BAD_IMDN' }),

@@ -136,8 +136,8 @@ export interface ParsedImdn {
  * @throws CpimError CPIM_ERR_BAD_IMDN when the document lacks a message-id or a notification.
  */
 export function parseImdn(xml: string): ParsedImdn {
-  const messageId = /<message-id>\s*([^<]*?)\s*<\/message-id>/.exec(xml)?.[1];
-  const dateTime = /<datetime>\s*([^<]*?)\s*<\/datetime>/.exec(xml)?.[1];
+  const messageId = elementText(xml, 'message-id');
+  const dateTime = elementText(xml, 'datetime');
   const notification =
     /<(processing|delivery|display)-notification>\s*<status>\s*<([a-z-]+)\s*\/>/.exec(xml);
   if (!messageId || !notification?.[1] || !notification[2]) {
@@ -152,4 +152,18 @@ export function parseImdn(xml: string): ParsedImdn {
     kind: notification[1] as ParsedImdn['kind'],
     status: notification[2],
   };
+}
+
+/**
+ * The trimmed text of the first `<name>…</name>` element, found by index: a regular expression with
+ * `\s*` around a lazy group backtracks quadratically on long runs of spaces from a hostile peer.
+ */
+function elementText(xml: string, name: string): string | undefined {
+  const open = xml.indexOf(`<${name}>`);
+  if (open === -1) return undefined;
+  const start = open + name.length + 2;
+  const end = xml.indexOf(`</${name}>`, start);
+  if (end === -1) return undefined;
+  const text = xml.slice(start, end).trim();
+  return text.includes('<') ? undefined : text;
 }
