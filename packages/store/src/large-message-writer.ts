@@ -269,6 +269,11 @@ export class LargeMessageWriter extends Writable {
     const prefix = keys.chunkPrefix(aor, id);
     const ttl = chunks.pendingTtlSeconds * 2;
     const pipeline = client.pipeline();
+    // The chunk index when `data` is exactly one whole chunk (the common, in-order case).
+    const index0 =
+      data.length === chunks.chunkBytes && offset % chunks.chunkBytes === 0
+        ? offset / chunks.chunkBytes
+        : undefined;
     for (let at = 0; at < data.length;) {
       const absolute = offset + at;
       const index = Math.floor(absolute / chunks.chunkBytes);
@@ -287,7 +292,12 @@ export class LargeMessageWriter extends Writable {
       pipeline.zadd(keys.pending(aor), 'XX', 'GT', now + chunks.pendingTtlSeconds * 1000, id);
     }
     this.#inFlight += data.length;
-    pipeline.exec().then(
+    // One command needs no pipeline (a pipeline copies its Buffers once more).
+    const sent =
+      pipeline.length === 1 && index0 !== undefined
+        ? client.set(`${prefix}${index0}`, data, 'EX', ttl).then(() => [])
+        : pipeline.exec();
+    sent.then(
       (results) => {
         const failed = results?.find(([err]) => err)?.[0];
         if (failed) this.#fail(unavailable(failed, 'write'));
