@@ -25,6 +25,11 @@ export const COMPACT_FORMS: Readonly<Record<string, string>> = {
 
 /** Splits a header value at top-level commas (not inside quotes or `<…>`), RFC 3261 §7.3.1. */
 export function splitCommas(value: string): string[] {
+  // Most values hold one element: no scan needed.
+  if (!value.includes(',') && !value.includes('"')) {
+    const trimmed = value.trim();
+    if (trimmed.length > 0) return [trimmed];
+  }
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -50,8 +55,11 @@ export function splitCommas(value: string): string[] {
   return parts;
 }
 
+const NO_PARAMS: ReadonlyMap<string, string> = new Map();
+
 /** `;name=value` parameters (text starts at the first `;`), names lower-cased (RFC 3261 §7.3.1). */
-export function parseParams(text: string): Map<string, string> {
+export function parseParams(text: string): ReadonlyMap<string, string> {
+  if (text === '') return NO_PARAMS;
   const params = new Map<string, string>();
   for (const part of text.split(';').slice(1)) {
     const trimmed = part.trim();

@@ -14,8 +14,7 @@ export function transactionKey(request: SipRequest, method = request.method): st
  * request came on, which is that address (§18.2.2).
  */
 export function markReceived(request: SipRequest, flow: Flow): void {
-  const index = request.headers.findIndex(([name]) => name === 'Via');
-  const value = request.headers[index]?.[1];
+  const value = request.get('Via');
   const via = request.via[0];
   if (value === undefined || !via) return;
   const [first = '', ...others] = value.split(/,(?![^<]*>)/);
@@ -24,5 +23,5 @@ export function markReceived(request: SipRequest, flow: Flow): void {
     top += `;received=${flow.remoteAddress}`;
   if (via.params.get('rport') === '')
     top = top.replace(/;\s*rport(?=\s*;|\s*$)/, `;rport=${flow.remotePort}`);
-  request.headers[index] = ['Via', [top, ...others].join(',')];
+  if (top !== first) request.replaceFirst('Via', [top, ...others].join(','));
 }

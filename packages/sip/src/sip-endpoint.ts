@@ -162,8 +162,7 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     options: ForwardOptions = {},
   ): Promise<SipResponse> {
     const { response } = await this.#client.send(forwardedRequest(request, options), target);
-    const top = response.headers.findIndex(([name]) => name === 'Via');
-    response.headers.splice(top, 1);
+    response.removeFirst('Via');
     return response;
   }
 

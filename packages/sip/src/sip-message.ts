@@ -8,6 +8,14 @@ import {
   type Via,
 } from './header-values.js';
 import { parseSipUri, type SipUri } from './sip-uri.js';
+import {
+  parseAcceptContact,
+  parseAuthParams,
+  parseWarning,
+  type AcceptContact,
+  type AuthParams,
+  type Warning,
+} from './other-headers.js';
 
 /** A header as received: canonical name (compact forms expanded) and raw value. */
 export type SipHeader = readonly [name: string, value: string];
@@ -44,21 +52,31 @@ export function canonicalName(name: string): string {
 
 const MAX_CSEQ = 2 ** 31 - 1;
 
-/** Headers with lazy, typed access to the ones the stack reads. */
+/**
+ * Headers with typed access to the ones the stack reads. Typed values are parsed on first use and
+ * kept until a header changes, so a handler reading `from` twice parses it once.
+ */
 abstract class SipMessageBase {
-  readonly headers: SipHeader[];
+  readonly #headers: SipHeader[];
+  // Made on first use: most messages through a proxy or a 202 responder never need it.
+  #memo: Map<string, unknown> | undefined;
   body: Buffer;
 
   constructor(headers: SipHeader[], body: Buffer) {
-    this.headers = headers;
+    this.#headers = headers;
     this.body = body;
+  }
+
+  /** Every header in order, names canonical, values as received (unfolded). */
+  get headers(): readonly SipHeader[] {
+    return this.#headers;
   }
 
   /** The first value of a header (case-insensitive name, compact forms allowed). */
   get(name: string): string | undefined {
     // Stored names are canonical (the parser and every builder canonicalize), so compare them as is.
     const wanted = canonicalName(name);
-    for (const [n, value] of this.headers) if (n === wanted) return value;
+    for (const [n, value] of this.#headers) if (n === wanted) return value;
     return undefined;
   }
 
@@ -66,48 +84,86 @@ abstract class SipMessageBase {
   getAll(name: string): string[] {
     const wanted = canonicalName(name);
     const values: string[] = [];
-    for (const [n, value] of this.headers) if (n === wanted) values.push(...splitCommas(value));
+    for (const [n, value] of this.#headers) if (n === wanted) values.push(...splitCommas(value));
     return values;
   }
 
-  /** Replaces every value of a header with one. */
+  /** Replaces every value of a header with one, at the end. */
   set(name: string, value: string): void {
     this.remove(name);
-    this.headers.push([canonicalName(name), value]);
+    this.#headers.push([canonicalName(name), value]);
   }
 
+  /** Removes every value of a header. */
   remove(name: string): void {
     const wanted = canonicalName(name);
-    for (let i = this.headers.length - 1; i >= 0; i--)
-      if (this.headers[i]?.[0] === wanted) this.headers.splice(i, 1);
+    for (let i = this.#headers.length - 1; i >= 0; i--)
+      if (this.#headers[i]?.[0] === wanted) this.#headers.splice(i, 1);
+    this.#memo = undefined;
   }
 
-  get via(): Via[] {
-    return this.getAll('Via').map(parseVia);
+  /** Puts a header before all others (a proxy's Via, RFC 3261 §16.6 step 8). */
+  prepend(name: string, value: string): void {
+    this.#headers.unshift([canonicalName(name), value]);
+    this.#memo = undefined;
+  }
+
+  /** Replaces the first header line of `name` (e.g. the top Via, given `received`). */
+  replaceFirst(name: string, value: string): void {
+    const wanted = canonicalName(name);
+    const index = this.#headers.findIndex(([n]) => n === wanted);
+    if (index === -1) this.#headers.push([wanted, value]);
+    else this.#headers[index] = [wanted, value];
+    this.#memo = undefined;
+  }
+
+  /** Removes the first header line of `name` (a proxy removing its Via from a response, §16.7). */
+  removeFirst(name: string): void {
+    const wanted = canonicalName(name);
+    const index = this.#headers.findIndex(([n]) => n === wanted);
+    if (index !== -1) this.#headers.splice(index, 1);
+    this.#memo = undefined;
+  }
+
+  #memoized<TValue>(key: string, parse: () => TValue): TValue {
+    this.#memo ??= new Map();
+    if (this.#memo.has(key)) return this.#memo.get(key) as TValue;
+    const value = parse();
+    this.#memo.set(key, value);
+    return value;
+  }
+
+  get via(): readonly Via[] {
+    return this.#memoized('via', () => this.getAll('Via').map(parseVia));
   }
 
   get from(): NameAddr {
-    return parseNameAddr(this.#required('From'));
+    return this.#memoized('from', () => parseNameAddr(this.#required('From')));
   }
 
   get to(): NameAddr {
-    return parseNameAddr(this.#required('To'));
+    return this.#memoized('to', () => parseNameAddr(this.#required('To')));
   }
 
   get callId(): string {
     return this.#required('Call-ID');
   }
 
-  get cseq(): { seq: number; method: string } {
-    const match = /^(\d{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)$/.exec(this.#required('CSeq').trim());
-    const seq = Number(match?.[1]);
-    if (!match?.[2] || seq > MAX_CSEQ) throw new SipError(SipErrorCode.BAD_HEADER, 'Bad CSeq');
-    return { seq, method: match[2] };
+  get cseq(): { readonly seq: number; readonly method: string } {
+    return this.#memoized('cseq', () => {
+      const match = /^(\d{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)$/.exec(this.#required('CSeq').trim());
+      const seq = Number(match?.[1]);
+      if (!match?.[2] || seq > MAX_CSEQ) throw new SipError(SipErrorCode.BAD_HEADER, 'Bad CSeq');
+      return { seq, method: match[2] };
+    });
   }
 
-  get contact(): NameAddr[] {
-    const values = this.getAll('Contact');
-    return values.length === 1 && values[0] === '*' ? [] : values.map(parseNameAddr);
+  /** Contact values with their parameters (feature tags, `expires`, `+sip.instance`); [] for `*`. */
+  get contact(): readonly NameAddr[] {
+    return this.#memoized('contact', () => {
+      const values = this.getAll('Contact');
+      return values.length === 1 && values[0] === '*' ? [] : values.map(parseNameAddr);
+    });
   }
 
   /** True for `Contact: *` (RFC 3261 §10.2.2). */
@@ -128,6 +184,39 @@ abstract class SipMessageBase {
 
   get contentType(): string | undefined {
     return this.get('Content-Type');
+  }
+
+  /** The Content-Length header as received (the serializer always writes the body's length). */
+  get contentLength(): number | undefined {
+    return optionalNumber(this.get('Content-Length'), 'Content-Length');
+  }
+
+  /** Authorization credentials (RFC 3261 §20.7), when present. */
+  get authorization(): AuthParams | undefined {
+    const value = this.get('Authorization');
+    return value === undefined ? undefined : parseAuthParams(value);
+  }
+
+  /** Accept-Contact values (RFC 3841), e.g. `*;+g.oma.sip-im.large-message`. */
+  get acceptContact(): readonly AcceptContact[] {
+    return this.#memoized('accept-contact', () =>
+      this.getAll('Accept-Contact').map(parseAcceptContact),
+    );
+  }
+
+  /** Methods in Allow (RFC 3261 §20.5). */
+  get allow(): readonly string[] {
+    return this.getAll('Allow');
+  }
+
+  /** Option tags in Supported (RFC 3261 §20.37). */
+  get supported(): readonly string[] {
+    return this.getAll('Supported');
+  }
+
+  /** Warning values (RFC 3261 §20.43). */
+  get warning(): readonly Warning[] {
+    return this.getAll('Warning').map(parseWarning);
   }
 
   #required(name: string): string {
@@ -157,8 +246,11 @@ export class SipRequest extends SipMessageBase {
 
   /** The Request-URI, parsed. */
   get requestUri(): SipUri {
-    return parseSipUri(this.uri);
+    this.#requestUri ??= parseSipUri(this.uri);
+    return this.#requestUri;
   }
+
+  #requestUri: SipUri | undefined;
 }
 
 /** A SIP response. */

@@ -320,3 +320,70 @@ describe('SipStreamFramer', () => {
     ).toThrow(/Too Large/);
   });
 });
+
+describe('typed access to the headers applications read', () => {
+  const register = wire(`REGISTER sip:example.com SIP/2.0
+v: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bKreg1;rport
+f: <sip:alice@example.com>;tag=a1
+t: <sip:alice@example.com>
+i: reg-1
+CSeq: 2 REGISTER
+Max-Forwards: 70
+m: <sip:alice@df7jal23ls0d.invalid;transport=ws>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>";+g.oma.sip-im;+g.oma.sip-im.large-message;expires=600
+a: *;+g.oma.sip-im.large-message;explicit
+Authorization: Digest username="alice", realm="example.com", nonce="n1", uri="sip:example.com", response="abc", algorithm=MD5, qop=auth, nc=00000001, cnonce="c1"
+Allow: INVITE, ACK, BYE, MESSAGE
+k: path, gruu
+Warning: 399 signalling.example.com "quota exceeded"
+Content-Length: 0
+
+`);
+
+  it('reads Contact feature tags, Accept-Contact, Authorization, Allow, Supported and Warning', () => {
+    const m = parseSipMessage(register) as SipRequest;
+    const [contact] = m.contact;
+    expect(contact?.params.get('+sip.instance')).toBe(
+      '<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>',
+    );
+    expect(contact?.params.has('+g.oma.sip-im.large-message')).toBe(true);
+    expect(contact?.params.get('expires')).toBe('600');
+    expect(contact?.uri.params.get('transport')).toBe('ws');
+    expect(m.acceptContact[0]?.params.has('+g.oma.sip-im.large-message')).toBe(true);
+    expect(m.acceptContact[0]?.params.has('+g.oma.sip-im')).toBe(false); // a whole tag, not a prefix
+    expect(m.authorization?.scheme).toBe('Digest');
+    expect(m.authorization?.params.get('username')).toBe('alice');
+    expect(m.authorization?.params.get('nc')).toBe('00000001');
+    expect(m.allow).toEqual(['INVITE', 'ACK', 'BYE', 'MESSAGE']);
+    expect(m.supported).toEqual(['path', 'gruu']);
+    expect(m.warning).toEqual([
+      { code: 399, agent: 'signalling.example.com', text: 'quota exceeded' },
+    ]);
+    expect(m.via[0]?.transport).toBe('WS');
+    expect(m.contentLength).toBe(0);
+  });
+
+  it('keeps typed values until a header changes', () => {
+    const m = parseSipMessage(register) as SipRequest;
+    expect(m.from).toBe(m.from); // parsed once
+    m.prepend('Via', 'SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKtop');
+    expect(m.via.map((v) => v.branch)).toEqual(['z9hG4bKtop', 'z9hG4bKreg1']);
+    m.removeFirst('Via');
+    expect(m.via).toHaveLength(1);
+  });
+
+  it('refuses a bad Accept-Contact or Warning at parse time, not in a handler', () => {
+    const bad = (header: string) =>
+      wire(`MESSAGE sip:b@example.com SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx
+From: <sip:a@example.com>;tag=1
+To: <sip:b@example.com>
+Call-ID: x
+CSeq: 1 MESSAGE
+${header}
+Content-Length: 0
+
+`);
+    expect(() => parseSipMessage(bad('Accept-Contact: <sip:x@y>'))).toThrow(SipError);
+    expect(() => parseSipMessage(bad('Warning: 99 x "y"'))).toThrow(SipError);
+  });
+});

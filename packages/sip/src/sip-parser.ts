@@ -6,7 +6,7 @@ import {
   type SipHeader,
   type SipMessage,
 } from './sip-message.js';
-import { parseSipUri } from './sip-uri.js';
+import { checkUri, validate } from './validate.js';
 
 /** Limits checked before a message is accepted. */
 export interface SipLimits {
@@ -26,38 +26,63 @@ export const DEFAULT_SIP_LIMITS: SipLimits = {
 
 const REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/(\d+\.\d+)$/;
 const STATUS_LINE = /^SIP\/(\d+\.\d+) (\d{3}) (.*)$/;
-const HEADER_LINE = /^([A-Za-z0-9.!%*_+`'~-]+)[ \t]*:[ \t]*(.*)$/s;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/** Splits the header section into unfolded lines (RFC 3261 §7.3.1: a line starting with SP/HT continues). */
-function headerLines(text: string, limits: SipLimits): string[] {
-  const lines: string[] = [];
-  for (const line of text.split('\r\n')) {
-    if ((line.startsWith(' ') || line.startsWith('\t')) && lines.length > 0)
-      lines[lines.length - 1] += ` ${line.trim()}`;
-    else lines.push(line);
-    if ((lines.at(-1)?.length ?? 0) > limits.maxLineBytes)
-      throw new SipError(SipErrorCode.LINE_TOO_LONG, 'Header line too long');
-  }
-  if (lines.length > limits.maxHeaders + 1)
-    throw new SipError(SipErrorCode.TOO_MANY_HEADERS, 'Too many headers');
-  return lines;
+const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+
+/** The end of the line starting at `from` (its CRLF, or the end of the text). */
+function lineEnd(text: string, from: number): number {
+  const end = text.indexOf('\r\n', from);
+  return end === -1 ? text.length : end;
 }
 
-function parseHeaders(lines: readonly string[]): SipHeader[] {
-  return lines.map((line) => {
-    const match = HEADER_LINE.exec(line);
-    if (!match?.[1])
+/**
+ * Reads the start line and the header lines in one pass, unfolding continuation lines (RFC 3261
+ * §7.3.1: a line starting with SP or HT continues the previous one), within the limits.
+ */
+function readHeaders(text: string, limits: SipLimits): { first: string; headers: SipHeader[] } {
+  const firstEnd = lineEnd(text, 0);
+  const headers: SipHeader[] = [];
+  let pos = firstEnd + 2;
+  while (pos < text.length) {
+    let end = lineEnd(text, pos);
+    let line = text.slice(pos, end);
+    pos = end + 2;
+    while (text.charCodeAt(pos) === 0x20 || text.charCodeAt(pos) === 0x09) {
+      end = lineEnd(text, pos);
+      line += ` ${text.slice(pos, end).trim()}`;
+      pos = end + 2;
+    }
+    if (line.length > limits.maxLineBytes)
+      throw new SipError(SipErrorCode.LINE_TOO_LONG, 'Header line too long');
+    if (headers.length >= limits.maxHeaders)
+      throw new SipError(SipErrorCode.TOO_MANY_HEADERS, 'Too many headers');
+    headers.push(headerOf(line));
+  }
+  return { first: text.slice(0, firstEnd), headers };
+}
+
+/** Header names as written → canonical, for names already checked (bounded: names come from the network). */
+const CHECKED_NAMES = new Map<string, string>();
+
+function headerOf(line: string): SipHeader {
+  const colon = line.indexOf(':');
+  const written = colon === -1 ? line : line.slice(0, colon);
+  let name = CHECKED_NAMES.get(written);
+  if (name === undefined) {
+    if (colon === -1 || !TOKEN.test(written.trimEnd()))
       throw new SipError(
         SipErrorCode.BAD_HEADER,
         `Bad header line ${JSON.stringify(line.slice(0, 40))}`,
       );
-    return [canonicalName(match[1]), (match[2] ?? '').trim()];
-  });
+    name = canonicalName(written.trimEnd());
+    if (CHECKED_NAMES.size < 1024) CHECKED_NAMES.set(written, name);
+  }
+  return [name, line.slice(colon + 1).trim()];
 }
 
 function startLine(line: string, parts: { headers: SipHeader[]; body: Buffer }): SipMessage {
-  const status = STATUS_LINE.exec(line);
+  const status = line.startsWith('SIP/') ? STATUS_LINE.exec(line) : null;
   if (status?.[1] && status[2]) {
     if (status[1] !== '2.0')
       throw new SipError(SipErrorCode.BAD_VERSION, 'Version Not Supported', 505);
@@ -81,31 +106,9 @@ function startLine(line: string, parts: { headers: SipHeader[]; body: Buffer }):
     // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
     if (uri.slice(uri.indexOf('@') + 1).includes('?'))
       throw new SipError(SipErrorCode.BAD_URI, 'Headers in Request-URI');
-    parseSipUri(uri);
+    checkUri(uri);
   }
   return new SipRequest(request[1], uri, parts);
-}
-
-/** Checks what every request and response must carry, so handlers never meet a half-valid message. */
-function validate(message: SipMessage): void {
-  if (message.getAll('Via').length === 0)
-    throw new SipError(SipErrorCode.MISSING_HEADER, 'Missing Via');
-  void message.via;
-  void message.from;
-  void message.to;
-  void message.callId;
-  const cseq = message.cseq;
-  void message.maxForwards;
-  void message.expires;
-  // RFC 3261 §20.17: a Date is always GMT (RFC 4475 §3.1.2.12).
-  const date = message.get('Date');
-  if (date !== undefined && !date.endsWith(' GMT'))
-    throw new SipError(SipErrorCode.BAD_HEADER, 'Date not in GMT');
-  if (message.get('Contact') !== undefined) void message.contact;
-  // RFC 4475 §3.1.2.17-18: the CSeq method must be the request's method.
-  if (message.kind === 'request' && cseq.method !== message.method) {
-    throw new SipError(SipErrorCode.CSEQ_MISMATCH, 'CSeq method does not match');
-  }
 }
 
 /** The Content-Length value, when present and valid. */
@@ -123,8 +126,12 @@ function contentLength(headers: readonly SipHeader[]): number | undefined {
  * cut to Content-Length), or a message framed by {@link SipStreamFramer}.
  * @throws SipError with the status (400, 505) a server answers and a reason phrase naming the problem.
  */
-export function parseSipMessage(data: Buffer, limits: Partial<SipLimits> = {}): SipMessage {
-  const resolved = { ...DEFAULT_SIP_LIMITS, ...limits };
+export function parseSipMessage(
+  data: Buffer,
+  limits: Partial<SipLimits> = DEFAULT_SIP_LIMITS,
+): SipMessage {
+  const resolved =
+    limits === DEFAULT_SIP_LIMITS ? DEFAULT_SIP_LIMITS : { ...DEFAULT_SIP_LIMITS, ...limits };
   if (data.length > resolved.maxMessageBytes)
     throw new SipError(SipErrorCode.TOO_LARGE, 'Message Too Large', 513);
   let start = 0;
@@ -132,8 +139,7 @@ export function parseSipMessage(data: Buffer, limits: Partial<SipLimits> = {}): 
   const end = data.indexOf(CRLFCRLF, start);
   if (end === -1)
     throw new SipError(SipErrorCode.BAD_START_LINE, 'No empty line after the headers');
-  const [first = '', ...rest] = headerLines(data.toString('utf8', start, end), resolved);
-  const headers = parseHeaders(rest);
+  const { first, headers } = readHeaders(data.toString('utf8', start, end), resolved);
   let body = data.subarray(end + 4);
   const length = contentLength(headers);
   if (length !== undefined) {

@@ -10,7 +10,10 @@ export function serializeSipMessage(message: SipMessage): Buffer {
   for (const [name, value] of message.headers)
     if (name !== 'Content-Length') head += `${name}: ${value}\r\n`;
   head += `Content-Length: ${message.body.length}\r\n\r\n`;
-  return message.body.length === 0
-    ? Buffer.from(head, 'utf8')
-    : Buffer.concat([Buffer.from(head, 'utf8'), message.body]);
+  // One buffer for head and body: a single write to the socket, no concat.
+  const headBytes = Buffer.byteLength(head);
+  const out = Buffer.allocUnsafe(headBytes + message.body.length);
+  out.write(head, 0, 'utf8');
+  message.body.copy(out, headBytes);
+  return out;
 }

@@ -20,6 +20,7 @@ const PASSWORD = /^[A-Za-z0-9\-_.!~*'()&=+$,%]*$/;
 
 /** Percent-decoding that refuses a malformed escape (`%b@`) with a SipError instead of a URIError. */
 function decode(text: string): string {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -53,30 +54,35 @@ export function parseSipUri(text: string): SipUri {
     password,
     host: host.startsWith('[') ? host.slice(1, -1) : host.toLowerCase(),
     port: port === undefined ? undefined : Number(port),
-    params: new Map(
-      params
-        .split(';')
-        .slice(1)
-        .map((p) => {
-          const at = p.indexOf('=');
-          return at === -1
-            ? [p.toLowerCase(), '']
-            : [p.slice(0, at).toLowerCase(), p.slice(at + 1)];
-        }),
-    ),
-    headers: new Map(
-      (headers ?? '')
-        .split('&')
-        .filter(Boolean)
-        .map((h) => {
-          const at = h.indexOf('=');
-          return [
-            decode(at === -1 ? h : h.slice(0, at)).toLowerCase(),
-            decode(at === -1 ? '' : h.slice(at + 1)),
-          ];
-        }),
-    ),
+    params: params === '' ? EMPTY : uriParams(params),
+    headers: headers === undefined || headers === '' ? EMPTY : uriHeaders(headers),
   };
+}
+
+/** Shared by every URI without parameters or headers: most URIs, so no Map is made for them. */
+const EMPTY: ReadonlyMap<string, string> = new Map();
+
+function uriParams(text: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const p of text.slice(1).split(';')) {
+    const at = p.indexOf('=');
+    if (at === -1) params.set(p.toLowerCase(), '');
+    else params.set(p.slice(0, at).toLowerCase(), p.slice(at + 1));
+  }
+  return params;
+}
+
+function uriHeaders(text: string): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const h of text.split('&')) {
+    if (!h) continue;
+    const at = h.indexOf('=');
+    headers.set(
+      decode(at === -1 ? h : h.slice(0, at)).toLowerCase(),
+      decode(at === -1 ? '' : h.slice(at + 1)),
+    );
+  }
+  return headers;
 }
 
 /** Formats a SIP URI. */

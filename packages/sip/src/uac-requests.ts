@@ -36,7 +36,7 @@ export function buildRequest(outgoing: OutgoingRequest): SipRequest {
 
 /** Puts `via` on top of the request's Via headers (RFC 3261 §8.1.1.7, §16.6 step 8). */
 export function pushVia(request: SipRequest, via: string): void {
-  request.headers.unshift(['Via', via]);
+  request.prepend('Via', via);
 }
 
 /** The same request again without our top Via, with the next CSeq: a retry with credentials (§22.2). */
