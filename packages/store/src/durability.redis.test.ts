@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, uniquePrefix, type TestRedis } from '@pigeonhole/testkit';
+import { startTestRedis, uniquePrefix, withTimeout, type TestRedis } from '@pigeonhole/testkit';
 import { MessageStore, StoreErrorCode } from './index.js';
 
 describe('a kill -9 of redis-server between acknowledgements', () => {
@@ -66,6 +66,54 @@ describe('a kill -9 of redis-server between acknowledgements', () => {
     // The half-written upload holds a reservation until its deadline, then the sweep frees it.
     await restarted.sweepExpired(to, Date.now() + 3600_000 * 24 * 8);
     expect(await restarted.quota(to)).toEqual({ count: 0, bytes: 0 });
+    await after.quit();
+  });
+
+  it('loses nothing acknowledged when killed while 32 stores are in flight', async () => {
+    const prefix = uniquePrefix('ph');
+    const to = 'sip:carol@example.com';
+    const client = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    const store = new MessageStore({ client, prefix });
+    const acknowledged = new Set<string>();
+    let reached: () => void = () => undefined;
+    const enough = new Promise<void>((resolve) => (reached = resolve));
+    const storer = async (worker: number): Promise<void> => {
+      for (let i = 0; ; i++) {
+        const body = Buffer.from(`w${worker}-${i}`);
+        const { message } = await store.storePager({
+          to,
+          from: 'sip:a@x',
+          contentType: 'text/plain',
+          body,
+        });
+        acknowledged.add(message.id);
+        if (acknowledged.size >= 300) reached();
+      }
+    };
+    // Every worker stops on its first failed store (some stores are in flight when Redis dies).
+    const workers = Array.from({ length: 32 }, (_, w) => storer(w).catch(() => undefined));
+    await withTimeout(enough, 20_000, '300 acknowledged stores');
+    await redis.kill();
+    await Promise.all(workers);
+    client.disconnect();
+    await redis.restart();
+
+    const after = new Redis(redis.url);
+    const restarted = new MessageStore({ client: after, prefix });
+    const visible = await restarted.list(to, { limit: 100_000 });
+    const ids = new Set(visible.map((m) => m.id));
+    expect([...acknowledged].filter((id) => !ids.has(id))).toEqual([]);
+    // Stored but not acknowledged (the reply was lost) is allowed; half-written is not.
+    for (const message of visible) {
+      const body = await restarted.readPagerBody(to, message.id);
+      expect(body.toString()).toMatch(/^w\d+-\d+$/);
+      expect(message.size).toBe(body.length);
+    }
+    expect(await restarted.quota(to)).toEqual({
+      count: visible.length,
+      bytes: visible.reduce((sum, m) => sum + m.size, 0),
+    });
     await after.quit();
   });
 });
