@@ -17,10 +17,12 @@ async function sha256(stream: Readable, slow: boolean): Promise<string> {
 describe('streamingSession', () => {
   const digests: string[] = [];
   let refuse = false;
+  let giveUpEarly = false;
   const server = new MsrpServer({
     resolveSession: () =>
       Promise.resolve(
         streamingSession(async (message, body) => {
+          if (giveUpEarly) throw new MsrpStatusError(413, 'Stop');
           digests.push(await sha256(body, true));
           if (refuse) throw new MsrpStatusError(415, 'Unsupported Media Type');
           expect(message.contentType).toBe('application/octet-stream');
@@ -57,6 +59,22 @@ describe('streamingSession', () => {
         body: Buffer.from('x'),
       }),
     ).rejects.toMatchObject({ status: 415 });
+    await connection.close();
+  });
+
+  it('refuses the rest of a message whose consumer gave up, rather than stalling the connection', async () => {
+    refuse = false;
+    giveUpEarly = true;
+    const connection = await connectMsrp(uri);
+    // Far more than the stream buffers: without the refusal the sender would wait for ever.
+    await expect(
+      connection.send({
+        toPath: [uri],
+        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
+        contentType: 'application/octet-stream',
+        body: randomBytes(8 * 1024 * 1024),
+      }),
+    ).rejects.toMatchObject({ status: 413 });
     await connection.close();
   });
 });

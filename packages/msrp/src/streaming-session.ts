@@ -14,18 +14,37 @@ class BodyStream {
   /** Pieces that arrived ahead of a gap (out-of-order chunks), by offset. */
   readonly early = new Map<number, Buffer>();
   #wanted: (() => void) | undefined;
+  /** Set when the consumer gave up before the end: later pieces refuse the message with it. */
+  #failure: Error | undefined;
 
   constructor(message: IncomingMessage, consume: MessageConsumer) {
     this.readable = new Readable({ highWaterMark: 1024 * 1024, read: () => this.#wake() });
     this.consumed = consume(message, this.readable);
-    this.consumed.catch(() => undefined);
+    this.consumed.catch((err: unknown) => {
+      this.#failure = err instanceof Error ? err : new Error(`consumer failed: ${String(err)}`);
+      this.#wake(); // a push waiting for room would wait for ever
+    });
   }
 
-  /** Pushes `data`; resolves once the consumer wants more (backpressure to the socket). */
+  /**
+   * Pushes `data`; resolves once the consumer wants more (backpressure to the socket).
+   * @throws the consumer's error once it rejected, so the message is refused rather than stalled.
+   */
   async push(data: Buffer): Promise<void> {
+    this.#throwIfFailed();
     this.next += data.length;
     if (this.readable.push(data)) return;
     await new Promise<void>((resolve) => (this.#wanted = resolve));
+    this.#throwIfFailed();
+  }
+
+  /** True once the consumer rejected: nobody reads the stream any more. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   #wake(): void {
@@ -73,7 +92,9 @@ export function streamingSession(consume: MessageConsumer): SessionHandler {
     onAbort(message, reason) {
       const body = bodies.get(message);
       bodies.delete(message);
-      body?.readable.destroy(new MsrpError(MsrpErrorCode.REFUSED, `message ${reason}`));
+      // A consumer that already gave up has no reader left to hear the error.
+      if (body?.failed) body.readable.destroy();
+      else body?.readable.destroy(new MsrpError(MsrpErrorCode.REFUSED, `message ${reason}`));
     },
   };
 }
