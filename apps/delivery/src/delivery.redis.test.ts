@@ -1,21 +1,13 @@
 // Delivery against a real Redis and real SIP peers: our endpoint as B's device (to check order and
 // answer with any status) and sipp 3.6 as B over TCP.
 import { fileURLToPath } from 'node:url';
-import { MinuteCounters, createLogger } from '@pigeonhole/app-runtime';
 import { buildCpim, parseCpim, parseImdn } from '@pigeonhole/cpim';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { SipEndpoint } from '@pigeonhole/sip';
-import { LocationStore, MessageStore, type Binding } from '@pigeonhole/store';
-import {
-  freePort,
-  startSipp,
-  startTestRedis,
-  type TestRedis,
-  uniquePrefix,
-  waitUntil,
-} from '@pigeonhole/testkit';
-import { Redis } from 'ioredis';
+import type { Binding } from '@pigeonhole/store';
+import { freePort, startSipp, waitUntil } from '@pigeonhole/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDeliveryHarness, type DeliveryHarness } from '../test/delivery-harness.js';
 import { TransientDeliveryError, deliverInbox, type DeliveryDeps } from './deliver-inbox.js';
 import { startDeliveryWorker, sweep } from './delivery-worker.js';
 
@@ -23,8 +15,7 @@ const SIPP_UAS = fileURLToPath(
   new URL('../../../packages/sip/test/sipp/uas_message_200.xml', import.meta.url),
 );
 
-let redis: TestRedis;
-let client: Redis;
+let harness: DeliveryHarness;
 let deps: DeliveryDeps;
 const device = new SipEndpoint();
 let devicePort = 0;
@@ -36,28 +27,14 @@ device.handle('MESSAGE', (request, { reply }) => {
 });
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  client = new Redis(redis.url);
-  const prefix = uniquePrefix('ph');
-  const endpoint = new SipEndpoint({ timers: { T1: 50 } });
-  await endpoint.listenUdp({ host: '127.0.0.1', port: 0 });
-  await endpoint.listenTcp({ host: '127.0.0.1', port: 0 });
+  harness = await startDeliveryHarness();
+  deps = harness.deps;
   devicePort = (await device.listenUdp({ host: '127.0.0.1', port: 0 })).port;
-  deps = {
-    messages: new MessageStore({ client, prefix }),
-    location: new LocationStore({ client, prefix }),
-    endpoint,
-    figures: new MinuteCounters(client, prefix),
-    log: createLogger('delivery', 'silent'),
-  };
 });
 
 afterAll(async () => {
-  await deps.endpoint.close();
   await device.close();
-  await deps.figures.close();
-  await client.quit();
-  await redis.destroy();
+  await harness.close();
 });
 
 const register = (
@@ -201,9 +178,9 @@ describe('the delivery worker', () => {
     await register(aor, `sip:hank@127.0.0.1:${devicePort}`);
     answer = 200;
     const worker = await startDeliveryWorker(deps, {
-      connection: { url: redis.url, maxRetriesPerRequest: null },
+      connection: { url: harness.redis.url, maxRetriesPerRequest: null },
     });
-    const producer = new DeliverProducer({ url: redis.url });
+    const producer = new DeliverProducer({ url: harness.redis.url });
     try {
       await producer.enqueue({ aor, reason: 'register' });
       await waitUntil(

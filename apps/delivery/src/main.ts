@@ -12,14 +12,15 @@ await runApp({
     const prefix = env.REDIS_PREFIX;
     // The worker's own SIP endpoint (UAC): ephemeral ports on the SIP address.
     const endpoint = new SipEndpoint();
-    await endpoint.listenUdp({ host: env.SIP_HOST, port: 0 });
-    await endpoint.listenTcp({ host: env.SIP_HOST, port: 0 });
+    const udp = await endpoint.listenUdp({ host: env.SIP_HOST, port: 0 });
+    const tcp = await endpoint.listenTcp({ host: env.SIP_HOST, port: 0 });
     const figures = new MinuteCounters(client, prefix);
     const worker = await startDeliveryWorker(
       {
         messages: new MessageStore({ client, prefix }),
         location: new LocationStore({ client, prefix }),
         endpoint,
+        local: { host: env.SIP_HOST, udpPort: udp.port, tcpPort: tcp.port },
         figures,
         log,
       },
