@@ -15,6 +15,12 @@ export interface DeliveryWorkerOptions {
   readonly concurrency?: number;
   /** How often expired messages are swept. @defaultValue 60000 */
   readonly sweepEveryMs?: number;
+  /**
+   * How long a run stays locked to its worker without renewal: a worker killed mid-run is taken over by
+   * another after about this long (BullMQ `lockDuration`, also the stalled-job check interval).
+   * @defaultValue 30000
+   */
+  readonly stalledMs?: number;
 }
 
 /**
@@ -45,6 +51,8 @@ export async function startDeliveryWorker(
       connection: options.connection,
       prefix: QUEUE_PREFIX,
       concurrency: options.concurrency ?? 16,
+      lockDuration: options.stalledMs ?? 30_000,
+      stalledInterval: options.stalledMs ?? 30_000,
     },
   );
   const expireQueue = new Queue(QueueName.expire, {

@@ -23,8 +23,13 @@ await runApp({
         local: { host: env.SIP_HOST, udpPort: udp.port, tcpPort: tcp.port },
         figures,
         log,
+        answerTimeoutMs: env.DELIVERY_ANSWER_TIMEOUT_MS,
       },
-      { connection: createRedis(redisUrl, 'worker', 'delivery') },
+      {
+        connection: createRedis(redisUrl, 'worker', 'delivery'),
+        concurrency: env.DELIVERY_CONCURRENCY,
+        stalledMs: env.DELIVERY_STALLED_MS,
+      },
     );
     log.info('delivery worker running');
     return {

@@ -127,6 +127,22 @@ export const VARIABLES = {
     expected: PORT,
     description: 'Health and metrics of the delivery app',
   },
+  DELIVERY_CONCURRENCY: {
+    schema: positiveInt(16),
+    expected: POSITIVE,
+    description: 'Recipients one delivery worker serves at once',
+  },
+  DELIVERY_STALLED_MS: {
+    schema: positiveInt(30_000),
+    expected: POSITIVE,
+    description:
+      'A delivery run whose worker died is taken over by another worker after this long (ms)',
+  },
+  DELIVERY_ANSWER_TIMEOUT_MS: {
+    schema: positiveInt(30_000),
+    expected: POSITIVE,
+    description: 'How long a device may ring on a large-message INVITE before it is cancelled (ms)',
+  },
   REDIS_URL: {
     schema: z
       .string()
