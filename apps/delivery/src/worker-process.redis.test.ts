@@ -1,17 +1,16 @@
 // The delivery app as its own process (from its build: `npm test` builds first), killed with SIGKILL in
 // the middle of a run: nothing stored may be lost, and a second worker takes the stalled run over.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { SipEndpoint } from '@pigeonhole/sip';
 import { LocationStore, MessageStore } from '@pigeonhole/store';
 import {
+  startAppProcess,
   startTestRedis,
   uniquePrefix,
-  waitForEvent,
   waitUntil,
   withTimeout,
+  type AppProcess,
   type TestRedis,
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
@@ -24,7 +23,7 @@ const KILL_AT = 10;
 let redis: TestRedis;
 let client: Redis;
 const prefix = uniquePrefix('ph');
-const workers: ChildProcess[] = [];
+const workers: AppProcess[] = [];
 
 beforeAll(async () => {
   redis = await startTestRedis();
@@ -32,38 +31,27 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const worker of workers) worker.kill('SIGKILL');
+  for (const worker of workers) await worker.kill();
   await client.quit();
   await redis.destroy();
 });
 
-/** Starts `apps/delivery` and resolves once its worker runs. */
-async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['apps/delivery/dist/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** Starts `apps/delivery` from its build and resolves once its worker runs. */
+async function startWorker(): Promise<AppProcess> {
+  const worker = await startAppProcess({
+    root: ROOT,
+    script: 'apps/delivery/dist/main.js',
     env: {
-      PATH: process.env['PATH'],
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
       DELIVERY_OPS_PORT: '0',
       // A dead worker's run is taken over after a second rather than the production 30 s.
       DELIVERY_STALLED_MS: '1000',
-      LOG_LEVEL: 'info',
     },
+    readyMessage: 'delivery worker running',
   });
-  workers.push(child);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  await withTimeout(
-    new Promise<void>((resolve) =>
-      lines.on('line', (line) => {
-        if (line.includes('"delivery worker running"')) resolve();
-      }),
-    ),
-    30_000,
-    'the delivery worker to start',
-  );
-  return child;
+  workers.push(worker);
+  return worker;
 }
 
 describe('the delivery worker killed mid-run', () => {
@@ -103,8 +91,7 @@ describe('the delivery worker killed mid-run', () => {
     const producer = new DeliverProducer({ url: redis.url });
     await producer.enqueue({ aor, reason: 'register' });
     await withTimeout(stalled, 20_000, `message ${KILL_AT} to reach the device`);
-    first.kill('SIGKILL');
-    await waitForEvent(first, 'exit', 5_000);
+    await first.kill();
     // The unanswered message and everything after it is still stored.
     expect(await messages.count(aor)).toBe(COUNT - KILL_AT + 1);
 

@@ -4,3 +4,9 @@ export { waitForEvent, waitUntil, withTimeout } from './wait.js';
 export { freePort } from '@pigeonhole/embedded-redis';
 export { startTestRedisCluster, type TestRedisCluster } from './test-redis-cluster.js';
 export { startSipp, type SippRun } from './sipp.js';
+export {
+  startAppProcess,
+  type AppProcess,
+  type AppProcessOptions,
+  type LogEntry,
+} from './app-process.js';
