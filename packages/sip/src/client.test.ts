@@ -86,7 +86,9 @@ describe('the endpoint placing calls to sipp as a real UAS', () => {
   afterAll(() => endpoint.close());
 
   it.each([
-    ['UDP with 10 % loss', 'u1', ['-lost', '10']],
+    // No simulated loss here: sipp's -lost can make it count a phantom call against -m and ignore
+    // the last INVITE. INVITE retransmission (Timers A/B/D) is covered with fake timers instead.
+    ['UDP', 'u1', []],
     ['TCP', 't1', []],
   ] as const)(
     'INVITE (180, 200 with SDP), ACK, BYE: 5 calls over %s',
