@@ -31,6 +31,11 @@ const SUITES = [
       : ['--large-mb', '1024'],
   },
   {
+    name: 'delivery',
+    filter: '@pigeonhole/delivery',
+    args: quick ? ['--n', '200', '--runs', '1', '--mb', '64'] : ['--n', '1000', '--runs', '3'],
+  },
+  {
     name: 'media',
     filter: '@pigeonhole/media',
     args: quick ? ['--mb', '128', '--runs', '1'] : ['--mb', '1024', '--runs', '3'],

@@ -23,32 +23,71 @@ export class TransientDeliveryError extends Error {
 /** Answers that may change later: timeouts, not available, busy, transport trouble (RFC 3261 §21). */
 const TRANSIENT = new Set([408, 480, 486, 487, 500, 503, 504, 600]);
 
+/** Messages read per Redis round trip; acknowledgements of a batch complete before the next is read. */
+const BATCH = 64;
+
 /**
  * Drains a recipient's inbox oldest first, one message at a time (RFC 3428 §7: one outstanding MESSAGE
  * per destination). Pager messages go out as MESSAGE, large ones as INVITE + MSRP, each to the live
  * contacts that take the method, tried in turn; the first to accept wins (a 2xx, or the last MSRP
- * chunk's 200). A message is removed only after that. Transient answers stop the run with a
- * TransientDeliveryError so the job is retried with backoff; permanent ones remove the message and send
- * the sender a `failed` IMDN when it asked for negative-delivery.
+ * chunk's 200). A message is removed only after that; its removal overlaps the next message's sending.
+ * Transient answers stop the run with a TransientDeliveryError so the job is retried with backoff;
+ * permanent ones remove the message and send the sender a `failed` IMDN when it asked for
+ * negative-delivery. A failed try counts as an attempt on the message.
  */
 export async function deliverInbox(deps: DeliveryDeps, aor: string): Promise<RunOutcome> {
   let delivered = 0;
   for (;;) {
-    const message = await deps.messages.peek(aor);
-    if (!message) return { kind: 'drained', delivered };
-    const contacts = reachable(await deps.location.live(aor), message);
-    if (contacts.length === 0) return { kind: 'offline', delivered };
-    await deps.messages.recordAttempt(aor, message.id);
-    const status = await sendToContacts(deps, { message, contacts });
-    if (status >= 200 && status < 300) {
-      await deps.messages.ack(aor, message.id);
-      deps.figures.add('delivered');
-      delivered++;
-      continue;
+    const batch = await deps.messages.list(aor, { limit: BATCH });
+    if (batch.length === 0) return { kind: 'drained', delivered };
+    // Bindings are read once per batch: a device that goes away shows as a failed send meanwhile.
+    const bindings = await deps.location.live(aor);
+    const bodies = await pagerBodies(deps, batch);
+    const acks: Promise<boolean>[] = [];
+    try {
+      for (const message of batch) {
+        // A pager message whose body is gone was removed meanwhile (expiry, an operator).
+        if (message.kind === 'pager' && !bodies.has(message.id)) continue;
+        const contacts = reachable(bindings, message);
+        if (contacts.length === 0) return { kind: 'offline', delivered };
+        const status = await sendToContacts(deps, {
+          message,
+          contacts,
+          body: bodies.get(message.id),
+        });
+        if (status >= 200 && status < 300) {
+          acks.push(deps.messages.ack(aor, message.id));
+          deps.figures.add('delivered');
+          delivered++;
+          continue;
+        }
+        await deps.messages.recordAttempt(aor, message.id);
+        if (TRANSIENT.has(status) || status < 200) throw new TransientDeliveryError(status);
+        await failPermanently(deps, message, status);
+      }
+    } finally {
+      await Promise.all(acks);
     }
-    if (TRANSIENT.has(status) || status < 200) throw new TransientDeliveryError(status);
-    await failPermanently(deps, message, status);
   }
+}
+
+/** The bodies of a batch's pager messages, read concurrently (one pipelined burst). */
+async function pagerBodies(
+  deps: DeliveryDeps,
+  batch: readonly StoredMessage[],
+): Promise<Map<string, Buffer>> {
+  const pager = batch.filter((message) => message.kind === 'pager');
+  const bodies = await Promise.all(
+    pager.map((message) =>
+      deps.messages.readPagerBody(message.to, message.id).catch(() => undefined),
+    ),
+  );
+  const byId = new Map<string, Buffer>();
+  pager.forEach((message, i) => {
+    const body = bodies[i];
+    if (body) byId.set(message.id, body);
+  });
+  return byId;
 }
 
 /** The contacts that can take this message, in the location store's order (highest q first). */
@@ -63,12 +102,12 @@ function reachable(bindings: readonly Binding[], message: StoredMessage): Contac
 /** Offers the message to each contact in turn until one accepts; returns the last status. */
 async function sendToContacts(
   deps: DeliveryDeps,
-  { message, contacts }: { message: StoredMessage; contacts: readonly ContactTarget[] },
+  {
+    message,
+    contacts,
+    body,
+  }: { message: StoredMessage; contacts: readonly ContactTarget[]; body: Buffer | undefined },
 ): Promise<number> {
-  const body =
-    message.kind === 'pager'
-      ? await deps.messages.readPagerBody(message.to, message.id)
-      : undefined;
   let last = 480;
   for (const contact of contacts) {
     last = body

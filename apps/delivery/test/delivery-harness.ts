@@ -10,6 +10,8 @@ export interface DeliveryHarness {
   readonly deps: DeliveryDeps;
   readonly redis: TestRedis;
   readonly client: Redis;
+  /** The key prefix of this harness's store. */
+  readonly prefix: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startDeliveryHarness(): Promise<DeliveryHarness> {
     deps,
     redis,
     client,
+    prefix,
     async close() {
       await endpoint.close();
       await deps.figures.close();
