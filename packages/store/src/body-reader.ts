@@ -11,43 +11,66 @@ export interface ChunkSource {
   readonly chunkBytes: number;
 }
 
+/** Chunk reads kept in flight ahead of the consumer: enough to hide Redis round trips. */
+const READ_AHEAD = 4;
+
 /**
- * Streams a large message's body out of its chunk keys, one chunk per Redis round trip, from byte
- * `start` (0-based, for resumed delivery). Memory holds at most the stream's buffer (two chunks).
+ * Streams a large message's body out of its chunk keys from byte `start` (0-based, for resumed
+ * delivery), with up to {@link READ_AHEAD} chunk reads in flight so Redis round trips overlap. Memory
+ * holds at most the reads in flight and the stream's buffer (two chunks).
  */
 export class ChunkReader extends Readable {
   readonly #source: ChunkSource;
-  #position: number;
+  /** Next byte to request from Redis. */
+  #fetchAt: number;
+  readonly #inFlight: Promise<Buffer>[] = [];
   #reading = false;
 
   constructor(source: ChunkSource, start = 0) {
     super({ highWaterMark: source.chunkBytes * 2 });
     this.#source = source;
-    this.#position = Math.min(Math.max(0, start), source.size);
+    this.#fetchAt = Math.min(Math.max(0, start), source.size);
   }
 
   override _read(): void {
     if (this.#reading) return;
     this.#reading = true;
-    this.#next().then(
-      (more) => {
-        this.#reading = false;
-        if (more) this._read();
-      },
-      (err: unknown) => this.destroy(unavailable(err, 'read')),
+    this.#pump().then(
+      () => (this.#reading = false),
+      (err: unknown) => this.destroy(err instanceof StoreError ? err : unavailable(err, 'read')),
     );
   }
 
-  /** Fetches and pushes the next piece; false when the consumer is full or the body is done. */
-  async #next(): Promise<boolean> {
-    const { client, chunkPrefix, size, chunkBytes } = this.#source;
-    if (this.#position >= size) {
-      this.push(null);
-      return false;
+  /** Pushes pieces in order until the consumer is full or the body is done. */
+  async #pump(): Promise<void> {
+    for (;;) {
+      this.#fill();
+      const next = this.#inFlight.shift();
+      if (!next) {
+        this.push(null);
+        return;
+      }
+      if (!this.push(await next)) return;
     }
-    const index = Math.floor(this.#position / chunkBytes);
-    const within = this.#position - index * chunkBytes;
-    const want = Math.min(chunkBytes - within, size - this.#position);
+  }
+
+  /** Starts chunk reads up to the read-ahead limit. */
+  #fill(): void {
+    while (this.#inFlight.length < READ_AHEAD && this.#fetchAt < this.#source.size) {
+      const read = this.#fetch(this.#fetchAt);
+      read.catch(() => undefined); // awaited in order by #pump; a failure surfaces there
+      this.#inFlight.push(read);
+      const { chunkBytes, size } = this.#source;
+      this.#fetchAt = Math.min(size, (Math.floor(this.#fetchAt / chunkBytes) + 1) * chunkBytes);
+    }
+  }
+
+  /** The bytes from `position` to the end of its chunk (or of the body). */
+  async #fetch(position: number): Promise<Buffer> {
+    const { client, chunkPrefix, size, chunkBytes } = this.#source;
+    const index = Math.floor(position / chunkBytes);
+    const within = position - index * chunkBytes;
+    const want = Math.min(chunkBytes - within, size - position);
     const key = `${chunkPrefix}${index}`;
     const piece =
       within === 0
@@ -57,9 +80,6 @@ export class ChunkReader extends Readable {
       throw new StoreError(StoreErrorCode.NOT_FOUND, `chunk ${index} of the body is missing`);
     // A region never written inside a chunk reads short (SETRANGE zero-pads only up to what it wrote).
     const bytes = piece.subarray(0, want);
-    const full =
-      bytes.length < want ? Buffer.concat([bytes, Buffer.alloc(want - bytes.length)]) : bytes;
-    this.#position += want;
-    return this.push(full);
+    return bytes.length < want ? Buffer.concat([bytes, Buffer.alloc(want - bytes.length)]) : bytes;
   }
 }
