@@ -21,6 +21,12 @@ export interface DeliveryWorkerOptions {
    * @defaultValue 30000
    */
   readonly stalledMs?: number;
+  /**
+   * How long `close` waits for runs in progress (a device that never answers holds one for Timer B,
+   * 32 s). Past it the process may exit: the runs' locks lapse and another worker takes them over
+   * after `stalledMs`, so nothing is lost. @defaultValue 5000
+   */
+  readonly closeGraceMs?: number;
 }
 
 /**
@@ -70,7 +76,11 @@ export async function startDeliveryWorker(
   });
   return {
     async close() {
-      await Promise.all([deliver.close(), expire.close(), expireQueue.close()]);
+      await Promise.all([
+        closeWithin(deliver.close(), options.closeGraceMs ?? 5_000),
+        expire.close(),
+        expireQueue.close(),
+      ]);
     },
   };
 }
@@ -83,4 +93,15 @@ export async function sweep(deps: DeliveryDeps): Promise<number> {
     await storeFailedNotice(deps.messages, message);
   }
   return removed.length;
+}
+
+/** Waits for `closing`, but no longer than `ms`. */
+async function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([closing, grace]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
