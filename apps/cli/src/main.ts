@@ -1,11 +1,25 @@
 #!/usr/bin/env node
 import { ConfigError, loadEnv } from '@pigeonhole/config';
+import { listenCommand } from './commands/listen.js';
+import { sendCommand } from './commands/send.js';
+import { statsCommand } from './commands/stats.js';
+import { UsageError } from './commands/usage-error.js';
+import { usersCommand } from './commands/users.js';
 import { startService } from './start.js';
 
 const USAGE = `usage: pigeonhole <command>
 
 commands:
-  start     run the whole service (Redis, signalling, media, delivery, dashboard) in the foreground
+  start                          run the whole service (Redis, signalling, media, delivery, dashboard)
+  users add NAME PASSWORD        add (or change) a SIP digest user of SIP_DOMAIN
+  users remove NAME | users list
+  send --from USER --password PW --to USER (--text TEXT | --file PATH) [--type CONTENT-TYPE]
+                                 pager MESSAGE when it fits PAGER_MAX_BYTES, else INVITE + MSRP
+  listen --as USER --password PW --out DIR [--count N]
+                                 register and write every message received to DIR
+  stats                          stored messages per recipient and the last 15 minutes' figures
+
+The service is reached at SIP_HOST:SIP_UDP_PORT, the store through REDIS_URL (or the embedded Redis).
 `;
 
 const print = (line: string): void => {
@@ -13,10 +27,18 @@ const print = (line: string): void => {
 };
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...rest] = argv;
   switch (command) {
     case 'start':
       return startService(loadEnv(), print);
+    case 'users':
+      return usersCommand(loadEnv(), rest, print);
+    case 'send':
+      return sendCommand(loadEnv(), rest, print);
+    case 'listen':
+      return listenCommand(loadEnv(), rest, print);
+    case 'stats':
+      return statsCommand(loadEnv(), print);
     case undefined:
     case 'help':
     case '--help':
@@ -34,14 +56,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // A bad configuration is the user's to fix: its message alone says what to change.
-    const message =
-      err instanceof ConfigError
-        ? err.message
-        : err instanceof Error
-          ? (err.stack ?? err.message)
-          : String(err);
+    // A bad configuration or command line is the user's to fix: its message alone says what to change.
+    const known = err instanceof ConfigError || err instanceof UsageError;
+    const message = known
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
     process.stderr.write(`pigeonhole: ${message}\n`);
-    process.exitCode = err instanceof ConfigError ? 78 : 1;
+    process.exitCode = err instanceof ConfigError ? 78 : err instanceof UsageError ? 2 : 1;
   },
 );
