@@ -1,83 +1,32 @@
 // The whole service as a user meets it: `pigeonhole start` (built apps as their own processes) on free
 // ports and a test Redis; sipp as Alice stores a MESSAGE for offline Bob (202), then sipp as Bob
 // registers and receives it from the delivery worker. Needs the build (`npm test` builds first).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import {
-  freePort,
-  type SippRun,
-  startSipp,
-  startTestRedis,
-  type TestRedis,
-  uniquePrefix,
-  withTimeout,
-} from '@pigeonhole/testkit';
+import { freePort, type SippRun, startSipp, type TestRedis } from '@pigeonhole/testkit';
 import { randomBytes } from 'node:crypto';
 import { buildMsrpSdp, connectMsrp, parseMsrpSdp } from '@pigeonhole/msrp';
 import { SipEndpoint, digestAnswer } from '@pigeonhole/sip';
 import { MessageStore, type StoredMessage } from '@pigeonhole/store';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startService, type RunningService } from '../test/service-harness.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MESSAGE_TEMPLATE = `${ROOT}apps/signalling/test/sipp/uac_message.template.xml`;
 const BOB_REGISTER = fileURLToPath(new URL('../test/sipp/uac_register.xml', import.meta.url));
 const BOB_DEVICE = fileURLToPath(new URL('../test/sipp/uas_receive.xml', import.meta.url));
 
+let running: RunningService;
 let redis: TestRedis;
-let service: ChildProcess;
 let sipPort = 0;
 let msrpPort = 0;
 let prefix = '';
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  sipPort = await freePort();
-  msrpPort = await freePort();
-  prefix = uniquePrefix('ph');
-  const port = async (): Promise<string> => String(await freePort());
-  service = spawn(process.execPath, ['apps/cli/dist/main.js', 'start'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      PATH: process.env['PATH'],
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: prefix,
-      SIP_USERS: 'alice:secret,bob:secret',
-      SIP_UDP_PORT: String(sipPort),
-      SIP_TCP_PORT: String(sipPort),
-      MSRP_TCP_PORT: String(msrpPort),
-      MSRP_WS_PORT: await port(),
-      DASHBOARD_PORT: await port(),
-      SIGNALLING_OPS_PORT: await port(),
-      MEDIA_OPS_PORT: await port(),
-      DELIVERY_OPS_PORT: await port(),
-      DASHBOARD_TOKEN: 'test-token-0123456789',
-    },
-  });
-  const lines = createInterface({ input: service.stdout as NodeJS.ReadableStream });
-  const ready = { sip: false, delivery: false, media: false };
-  await withTimeout(
-    new Promise<void>((resolve) =>
-      lines.on('line', (line) => {
-        if (line.includes('"SIP listening"')) ready.sip = true;
-        if (line.includes('"delivery worker running"')) ready.delivery = true;
-        if (line.includes('"MSRP listening"')) ready.media = true;
-        if (ready.sip && ready.delivery && ready.media) resolve();
-      }),
-    ),
-    30_000,
-    'signalling, media and delivery to start',
-  );
+  running = await startService('alice:secret,bob:secret');
+  ({ redis, sipPort, msrpPort, prefix } = running);
 }, 60_000);
 
-afterAll(async () => {
-  const exited = new Promise((resolve) => service.once('exit', resolve));
-  service.kill('SIGTERM');
-  await withTimeout(exited, 15_000, 'the service to stop');
-  await redis.destroy();
-});
+afterAll(() => running.stop());
 
 /** Starts sipp against the service's SIP port from `local`. */
 function sipp(args: string[], local: number): SippRun {

@@ -1,0 +1,100 @@
+// The pigeonhole commands a user types, run from the build against the running service: users, send
+// (a text in pager mode and a file in large message mode to offline Bob), stats, and listen as Bob,
+// which must receive both, in order, byte for byte.
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startService, type RunningService } from '../test/service-harness.js';
+
+const run = promisify(execFile);
+let service: RunningService;
+let dir = '';
+
+beforeAll(async () => {
+  service = await startService('alice:secret,bob:secret');
+  dir = await mkdtemp(join(tmpdir(), 'pigeonhole-cli-'));
+}, 60_000);
+
+afterAll(async () => {
+  await service.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `pigeonhole …` from the build; resolves with its exit code and output. */
+async function pigeonhole(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['apps/cli/dist/main.js', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], ...service.env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('the pigeonhole command', () => {
+  it('adds, lists and removes users', async () => {
+    expect((await pigeonhole('users', 'add', 'carol', 'pw')).code).toBe(0);
+    expect((await pigeonhole('users', 'list')).stdout.split('\n')).toContain('carol');
+    expect((await pigeonhole('users', 'remove', 'carol')).code).toBe(0);
+    expect((await pigeonhole('users', 'list')).stdout.split('\n')).not.toContain('carol');
+  });
+
+  it('refuses a wrong command line with exit code 2 and says how to call it', async () => {
+    const { code, stderr } = await pigeonhole('send', '--from', 'alice');
+    expect(code).toBe(2);
+    expect(stderr).toContain('send needs --from USER');
+  });
+
+  it('sends a text and a file to offline Bob, shows them stored, and Bob receives both', async () => {
+    const text = await pigeonhole(
+      ...['send', '--from', 'alice', '--password', 'secret', '--to', 'bob', '--text', 'Hello Bob'],
+    );
+    expect(text.stdout).toContain('pager message to bob: 202 Accepted');
+    expect(text.code).toBe(0);
+
+    const file = join(dir, 'photo.bin');
+    const content = randomBytes(3 * 1024 * 1024 + 17);
+    await writeFile(file, content);
+    const large = await pigeonhole(
+      ...['send', '--from', 'alice', '--password', 'secret', '--to', 'bob', '--file', file],
+    );
+    expect(large.stdout).toContain(`large message to bob: 200 OK, ${content.length} bytes stored`);
+    expect(large.stderr).toContain('sending 100%');
+    expect(large.code).toBe(0);
+
+    const stats = await pigeonhole('stats');
+    expect(stats.stdout).toContain('sip:bob@localhost  2 messages');
+
+    const out = join(dir, 'bob');
+    const listen = await pigeonhole(
+      ...['listen', '--as', 'bob', '--password', 'secret', '--out', out, '--count', '2'],
+    );
+    expect(listen.code, listen.stderr).toBe(0);
+    const first = JSON.parse(await readFile(join(out, '1.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const second = JSON.parse(await readFile(join(out, '2.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(first).toMatchObject({ kind: 'pager', from: 'sip:alice@localhost', size: 9 });
+    expect((await readFile(join(out, '1.body'))).toString()).toBe('Hello Bob');
+    expect(second).toMatchObject({
+      kind: 'large',
+      size: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    });
+    expect((await pigeonhole('stats')).stdout).toContain('recipients with stored messages: 0');
+  }, 90_000);
+});
