@@ -23,6 +23,8 @@ const env = {
 function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: root, env, stdio: 'inherit', ...options });
+    // A terminal's Ctrl-C reaches the whole process group; a SIGTERM sent to us alone is passed on.
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
   });
@@ -58,7 +60,6 @@ const commands = {
     await prepare();
     // The service handles Ctrl-C itself; keep this process alive until it has stopped everything.
     process.on('SIGINT', () => {});
-    process.on('SIGTERM', () => {});
     return run(process.execPath, ['apps/cli/dist/main.js', 'start', ...process.argv.slice(3)]);
   },
   async test() {

@@ -121,6 +121,7 @@ async function transfer(
         size: message.size,
         messageId: message.id,
       });
+      deps.figures.add('msrp_bytes_out', message.size);
       return 200;
     } finally {
       await connection.close();
