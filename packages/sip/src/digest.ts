@@ -54,11 +54,15 @@ export class DigestAuthenticator {
     this.#algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
   }
 
-  /** `WWW-Authenticate` (or `Proxy-Authenticate`) values, one per algorithm offered. */
-  challenge(options: { stale?: boolean } = {}): string[] {
+  /**
+   * `WWW-Authenticate` (or `Proxy-Authenticate`) values, one per algorithm offered, in preference order
+   * (RFC 8760 §2.4); `algorithms` narrows the offer for one request (some clients read only one).
+   */
+  challenge(options: { stale?: boolean; algorithms?: readonly DigestAlgorithm[] } = {}): string[] {
     const nonce = this.#newNonce();
     const stale = options.stale ? ', stale=true' : '';
-    return this.#algorithms.map(
+    const offered = this.#algorithms.filter((a) => options.algorithms?.includes(a) ?? true);
+    return (offered.length > 0 ? offered : this.#algorithms).map(
       (algorithm) =>
         `Digest realm="${this.#realm}", nonce="${nonce}", algorithm=${algorithm}, qop="auth"${stale}`,
     );
