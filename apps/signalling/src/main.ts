@@ -37,9 +37,10 @@ await runApp({
       host: env.SIP_HOST,
       udpPort: env.SIP_UDP_PORT,
       tcpPort: env.SIP_TCP_PORT,
+      wsPort: env.SIP_WS_PORT,
     });
     log.info(
-      { udp: server.udp.port, tcp: server.tcp.port, domain: env.SIP_DOMAIN },
+      { udp: server.udp.port, tcp: server.tcp.port, ws: server.ws?.port, domain: env.SIP_DOMAIN },
       'SIP listening',
     );
     return {

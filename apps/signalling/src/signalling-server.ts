@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SipEndpoint } from '@pigeonhole/sip';
 import type { SignallingContext } from './context.js';
+import { relayToFlow, routedFlowToken } from './handlers/flow-relay.js';
 import { byeHandler, inviteHandler } from './handlers/invite.js';
 import { messageHandler } from './handlers/message.js';
 import { registerHandler } from './handlers/register.js';
@@ -10,6 +11,8 @@ export interface SignallingListen {
   readonly host: string;
   readonly udpPort: number;
   readonly tcpPort: number;
+  /** SIP over WebSocket (RFC 7118); undefined: no WebSocket listener. */
+  readonly wsPort?: number;
 }
 
 /** A running signalling server. */
@@ -17,17 +20,26 @@ export interface SignallingServer {
   readonly endpoint: SipEndpoint;
   readonly udp: AddressInfo;
   readonly tcp: AddressInfo;
+  readonly ws: AddressInfo | undefined;
   close(): Promise<void>;
 }
 
-/** Starts the registrar and IM edge on UDP and TCP. OPTIONS is answered by the endpoint (health checks). */
+/**
+ * Starts the registrar and IM edge on UDP, TCP and WebSocket. A MESSAGE routed to a flow we hold goes
+ * on over it (delivery to WebSocket devices). OPTIONS is answered by the endpoint (health checks).
+ */
 export async function startSignalling(
   ctx: SignallingContext,
   listen: SignallingListen,
 ): Promise<SignallingServer> {
   const endpoint = new SipEndpoint();
   endpoint.handle('REGISTER', registerHandler(ctx));
-  endpoint.handle('MESSAGE', messageHandler(ctx));
+  const message = messageHandler(ctx);
+  endpoint.handle('MESSAGE', async (request, server) => {
+    const token = routedFlowToken(ctx, request);
+    if (token) await relayToFlow(ctx, { endpoint, request, server, token });
+    else await message(request, server);
+  });
   endpoint.handle('INVITE', inviteHandler(ctx));
   endpoint.handle('ACK', () => undefined); // the 2xx ACK of a storing INVITE: nothing to do
   endpoint.handle('BYE', byeHandler(ctx));
@@ -42,5 +54,9 @@ export async function startSignalling(
   );
   const udp = await endpoint.listenUdp({ host: listen.host, port: listen.udpPort });
   const tcp = await endpoint.listenTcp({ host: listen.host, port: listen.tcpPort });
-  return { endpoint, udp, tcp, close: () => endpoint.close() };
+  const ws =
+    listen.wsPort === undefined
+      ? undefined
+      : await endpoint.listenWs({ host: listen.host, port: listen.wsPort });
+  return { endpoint, udp, tcp, ws, close: () => endpoint.close() };
 }

@@ -119,8 +119,15 @@ export async function authenticate(
   const result = await ctx.auth.verify(request, proxy ? 'Proxy-Authorization' : 'Authorization');
   if (result.ok) return result.user;
   const header = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
+  // SIP.js 0.21, the WebSocket client, answers only the last challenge and only MD5 (RFC 8760 §2.4
+  // asks clients to pick the first they support): over WebSocket, MD5 alone is offered.
+  const webSocket = server.flow.transport === 'ws' || server.flow.transport === 'wss';
+  const challenges = ctx.auth.challenge({
+    stale: result.stale,
+    algorithms: webSocket ? ['MD5'] : undefined,
+  });
   server.reply(proxy ? 407 : 401, {
-    headers: ctx.auth.challenge({ stale: result.stale }).map((value) => [header, value] as const),
+    headers: challenges.map((value) => [header, value] as const),
   });
   return undefined;
 }
