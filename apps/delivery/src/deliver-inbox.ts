@@ -20,8 +20,11 @@ export class TransientDeliveryError extends Error {
   }
 }
 
-/** Answers that may change later: timeouts, not available, busy, transport trouble (RFC 3261 §21). */
-const TRANSIENT = new Set([408, 480, 486, 487, 500, 503, 504, 600]);
+/**
+ * Answers that may change later: timeouts, not available, busy, transport trouble (RFC 3261 §21), and a
+ * WebSocket flow that closed before its binding expired (430, RFC 5626 §11).
+ */
+const TRANSIENT = new Set([408, 430, 480, 486, 487, 500, 503, 504, 600]);
 
 /** Messages read per Redis round trip; acknowledgements of a batch complete before the next is read. */
 const BATCH = 64;
@@ -93,10 +96,14 @@ async function pagerBodies(
 /** The contacts that can take this message, in the location store's order (highest q first). */
 function reachable(bindings: readonly Binding[], message: StoredMessage): ContactTarget[] {
   const method = message.kind === 'large' ? 'INVITE' : 'MESSAGE';
-  return bindings
-    .filter((binding) => acceptsMethod(binding, method))
-    .map(contactTarget)
-    .filter((contact): contact is ContactTarget => contact !== undefined);
+  return (
+    bindings
+      .filter((binding) => acceptsMethod(binding, method))
+      .map(contactTarget)
+      .filter((contact): contact is ContactTarget => contact !== undefined)
+      // A large message needs a dialog and an MSRP connection to the device: not through an edge.
+      .filter((contact) => method === 'MESSAGE' || contact.route === undefined)
+  );
 }
 
 /** Offers the message to each contact in turn until one accepts; returns the last status. */

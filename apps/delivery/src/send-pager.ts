@@ -18,6 +18,7 @@ export async function sendPager(
         uri: contact.uri,
         from: `<${message.from}>`,
         to: `<${message.to}>`,
+        headers: contact.route ? [['Route', contact.route]] : [],
         contentType: message.contentType,
         // The body is delivered as stored: CPIM headers and DateTime unchanged (RFC 3862 §3).
         body,
