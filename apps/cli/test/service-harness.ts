@@ -18,6 +18,8 @@ export interface RunningService {
   readonly prefix: string;
   readonly sipPort: number;
   readonly msrpPort: number;
+  /** SIP over WebSocket (RFC 7118). */
+  readonly wsPort: number;
   /** The environment a CLI command needs to reach this service. */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
@@ -28,6 +30,7 @@ export async function startService(users: string): Promise<RunningService> {
   const redis = await startTestRedis();
   const sipPort = await freePort();
   const msrpPort = await freePort();
+  const wsPort = await freePort();
   const prefix = uniquePrefix('ph');
   const port = async (): Promise<string> => String(await freePort());
   const env = {
@@ -44,6 +47,7 @@ export async function startService(users: string): Promise<RunningService> {
       ...env,
       SIP_USERS: users,
       MSRP_TCP_PORT: String(msrpPort),
+      SIP_WS_PORT: String(wsPort),
       MSRP_WS_PORT: await port(),
       DASHBOARD_PORT: await port(),
       SIGNALLING_OPS_PORT: await port(),
@@ -71,6 +75,7 @@ export async function startService(users: string): Promise<RunningService> {
     prefix,
     sipPort,
     msrpPort,
+    wsPort,
     env,
     async stop() {
       const exited = once(service, 'exit');
