@@ -51,7 +51,15 @@ export interface ListenOptions {
   readonly host: string;
   readonly port: number;
   readonly tls?: TlsOptions;
+  /**
+   * UDP only: the socket's receive buffer in bytes. Bursts beyond it are dropped by the kernel and cost
+   * a retransmission (500 ms). The kernel caps it at net.core.rmem_max. @defaultValue 4194304
+   */
+  readonly receiveBufferBytes?: number;
 }
+
+/** A receive buffer big enough for load bursts (Kamailio and SIPp use the same order of size). */
+const UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 interface Connection extends Flow {
   close(): void;
@@ -96,6 +104,11 @@ export class SipTransports extends EventEmitter<TransportEvents> {
     socket.on('error', () => undefined); // ICMP errors on send: the transaction times out instead
     socket.bind(options.port, options.host);
     await once(socket, 'listening');
+    try {
+      socket.setRecvBufferSize(options.receiveBufferBytes ?? UDP_RECEIVE_BUFFER);
+    } catch {
+      // Not allowed here (a sandbox, a limit): the default buffer works, with more loss under bursts.
+    }
     this.#udp = socket;
     this.#closers.push(() => new Promise((resolve) => socket.close(() => resolve())));
     return this.#remember('udp', socket.address());
