@@ -47,16 +47,21 @@ afterAll(async () => {
   await service.stop();
 });
 
+/** `pigeonhole send` from Alice to Bob. */
+async function sendAsAlice(text: string): Promise<void> {
+  await run(
+    process.execPath,
+    [
+      ...['apps/cli/dist/main.js', 'send', '--from', 'alice', '--password', 'secret'],
+      ...['--to', 'bob', '--text', text],
+    ],
+    { cwd: ROOT, env: { PATH: process.env['PATH'], ...service.env } },
+  );
+}
+
 describe('SIP.js over WebSocket against the service', () => {
   it('gets, once registered, the message stored for it while offline', async () => {
-    await run(
-      process.execPath,
-      [
-        ...['apps/cli/dist/main.js', 'send', '--from', 'alice', '--password', 'secret'],
-        ...['--to', 'bob', '--text', 'Hello over WebSocket'],
-      ],
-      { cwd: ROOT, env: { PATH: process.env['PATH'], ...service.env } },
-    );
+    await sendAsAlice('Hello over WebSocket');
     const arrived = new Promise<void>((resolve) => (bobGotOne = resolve));
     const registerer = new Registerer(bob, { expires: 300 });
     const registered = new Promise<void>((resolve) =>
@@ -69,6 +74,13 @@ describe('SIP.js over WebSocket against the service', () => {
     await withTimeout(arrived, 15_000, 'the stored message to reach SIP.js');
     expect(bobGot).toEqual(['Hello over WebSocket']);
   }, 30_000);
+
+  it('gets a message sent while it is registered, through delivery at once', async () => {
+    const arrived = new Promise<void>((resolve) => (bobGotOne = resolve));
+    await sendAsAlice('Are you there?');
+    await withTimeout(arrived, 15_000, 'the live message to reach SIP.js');
+    expect(bobGot.at(-1)).toBe('Are you there?');
+  });
 
   it('sends a MESSAGE that the service stores for offline Carol (202)', async () => {
     const status = new Promise<number>((resolve) => {

@@ -67,6 +67,14 @@ export class LocationStore {
   }
 
   /**
+   * True when the AOR may have a live binding (its key expires with its last binding): one cheap read
+   * that lets a caller skip work meant for online users.
+   */
+  async mayBeOnline(aor: string): Promise<boolean> {
+    return (await this.#client.exists(this.#keys.location(aor))) === 1;
+  }
+
+  /**
    * The live bindings, highest q first. Expired ones are skipped here and deleted by the next `put`
    * (deleting them here could race a refresh); the key expires with its last binding.
    */

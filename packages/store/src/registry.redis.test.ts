@@ -55,6 +55,16 @@ describe('LocationStore', () => {
     expect(live[0]?.flow.connectionId).toBe('conn-1');
   });
 
+  it('says an AOR may be online while it has a binding, and not after the last one went', async () => {
+    const location = new LocationStore({ client, prefix: uniquePrefix() });
+    const aor = 'sip:erin@example.com';
+    expect(await location.mayBeOnline(aor)).toBe(false);
+    await location.put(aor, binding('sip:erin@10.0.0.3', 60_000));
+    expect(await location.mayBeOnline(aor)).toBe(true);
+    await location.remove(aor, { contact: 'sip:erin@10.0.0.3' });
+    expect(await location.mayBeOnline(aor)).toBe(false);
+  });
+
   it('calls exactly one of two simultaneous REGISTERs of a contact new', async () => {
     const location = new LocationStore({ client, prefix: uniquePrefix() });
     const aor = 'sip:dave@example.com';

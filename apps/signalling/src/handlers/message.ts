@@ -61,10 +61,9 @@ async function store(
   ctx.metrics.stored.inc();
   ctx.figures.add('stored');
   server.reply(202);
-  // The recipient may be registered: let delivery look (forwarding to live contacts comes with client transactions).
-  await ctx.deliver
-    .enqueue({ aor: to, reason: 'stored' })
-    .catch((err: unknown) => ctx.log.warn({ err }, 'deliver not queued'));
+  // A registered recipient gets it through delivery now; an offline one when it registers (REGISTER
+  // enqueues the run), so a queue job per stored message is spared under offline load.
+  await deliverIfOnline(ctx, to);
   // At most one notification per disposition (RFC 5438 §6.2): none for a retransmitted duplicate.
   if (!duplicate)
     await notifyStored(ctx, { request, to, cpim }).catch((err: unknown) =>
@@ -92,7 +91,7 @@ async function notifyStored(
     recipientUri: to,
   });
   await ctx.messages.storePager({ to: sender, from: to, contentType: 'message/cpim', body });
-  await ctx.deliver.enqueue({ aor: sender, reason: 'stored' });
+  await deliverIfOnline(ctx, sender);
 }
 
 /** IMDN details of a `message/cpim` body; an unreadable CPIM body is stored as it came. */
@@ -109,5 +108,14 @@ function cpimInfo(request: SipRequest): CpimInfo | undefined {
     };
   } catch {
     return undefined;
+  }
+}
+
+/** Asks for a delivery run when `aor` has a binding; a failure is logged, the message stays stored. */
+async function deliverIfOnline(ctx: SignallingContext, aor: string): Promise<void> {
+  try {
+    if (await ctx.location.mayBeOnline(aor)) await ctx.deliver.enqueue({ aor, reason: 'stored' });
+  } catch (err) {
+    ctx.log.warn({ err, aor }, 'deliver not queued');
   }
 }
