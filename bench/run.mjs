@@ -31,6 +31,13 @@ const SUITES = [
       : ['--large-mb', '1024'],
   },
   {
+    name: 'signalling',
+    filter: '@pigeonhole/signalling',
+    args: quick
+      ? ['--rates', '2000', '--seconds', '3']
+      : ['--rates', '2000,5000,8000', '--seconds', '10'],
+  },
+  {
     name: 'delivery',
     filter: '@pigeonhole/delivery',
     args: quick ? ['--n', '200', '--runs', '1', '--mb', '64'] : ['--n', '1000', '--runs', '3'],

@@ -1,0 +1,142 @@
+// Store rate: sipp offers MESSAGEs for 1000 offline users at fixed rates (UDP, 200-byte bodies, RFC 3261
+// retransmissions) to the signalling app (its build, as a process, on a test Redis with AOF everysec)
+// and, in the same run when kamailio is installed, to Kamailio msilo (bench/msilo, PostgreSQL, fsync on).
+// Each offered rate reports what was answered 202, the retransmissions (a request unanswered for 500 ms)
+// and the response-time percentiles from sipp's own trace.
+// Usage: pnpm --filter @pigeonhole/signalling bench [--rates 2000,5000,8000 --seconds 5]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
+
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '2000,5000,8000' },
+    seconds: { type: 'string', default: '5' },
+  },
+});
+const RATES = values.rates.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const USERS = 1000;
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SCENARIO = `${ROOT}bench/sipp/uac_message_store.xml`;
+const MSILO = `${ROOT}bench/msilo/`;
+
+/** What sipp saw at one offered rate. */
+interface RateResult {
+  readonly rate: number;
+  readonly answered: number;
+  readonly retransmissions: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** Runs sipp at `rate` against `target`, recipients `off<n>@<domain>`; parses its trace. */
+function offer(target: string, { rate, domain }: { rate: number; domain: string }): RateResult {
+  const dir = mkdtempSync(join(tmpdir(), 'store-rate-'));
+  try {
+    const users = ['SEQUENTIAL', ...Array.from({ length: USERS }, (_, i) => `off${i};${domain}`)];
+    writeFileSync(join(dir, 'users.csv'), `${users.join('\n')}\n`);
+    const run = spawnSync(
+      'sipp',
+      [
+        target,
+        ...['-sf', SCENARIO, '-inf', 'users.csv', '-i', '127.0.0.1', '-t', 'u1'],
+        ...['-r', String(rate), '-m', String(rate * SECONDS), '-l', '15000'],
+        ...['-timeout', `${SECONDS + 40}s`, '-recv_timeout', '32000', '-nostdin'],
+        ...['-trace_rtt', '-rtt_freq', '1000'],
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: (SECONDS + 60) * 1000 },
+    );
+    const retrans = /MESSAGE ---------->\s+B-RTD1\s+\d+\s+(\d+)/.exec(run.stdout)?.[1];
+    const rttFile = readdirSync(dir).find((name) => name.endsWith('_rtt.csv'));
+    const times = rttFile
+      ? readFileSync(join(dir, rttFile), 'utf8')
+          .split('\n')
+          .slice(1)
+          .filter(Boolean)
+          .map((line) => Number(line.split(';')[1]))
+          .sort((a, b) => a - b)
+      : [];
+    const at = (q: number): number =>
+      times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? NaN;
+    return {
+      rate,
+      answered: times.length,
+      retransmissions: Number(retrans ?? NaN),
+      p50: at(0.5),
+      p99: at(0.99),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pigeonhole(): Promise<RateResult[]> {
+  const redis = await startTestRedis({ appendfsync: 'everysec' });
+  const sipPort = await freePort();
+  const signalling = await startAppProcess({
+    root: ROOT,
+    script: 'apps/signalling/dist/main.js',
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: uniquePrefix('bench'),
+      SIP_UDP_PORT: String(sipPort),
+      SIP_TCP_PORT: String(sipPort),
+      SIP_WS_PORT: '0',
+      SIGNALLING_OPS_PORT: '0',
+      SIP_FOREIGN_SENDERS: 'accept',
+      SIP_USERS: Array.from({ length: USERS }, (_, i) => `off${i}:pw`).join(','),
+      STORE_MAX_MESSAGES: '1000000',
+      LOG_LEVEL: 'info',
+    },
+    readyMessage: 'SIP listening',
+  });
+  try {
+    return RATES.map((rate) => offer(`127.0.0.1:${sipPort}`, { rate, domain: 'localhost' }));
+  } finally {
+    await signalling.stop();
+    await redis.destroy();
+  }
+}
+
+function msilo(): RateResult[] {
+  const installed = spawnSync('sh', ['-c', 'command -v kamailio']).status === 0;
+  if (!installed || !existsSync(`${MSILO}start.sh`)) return [];
+  const sh = (script: string, env: Record<string, string> = {}) =>
+    spawnSync('bash', [`${MSILO}${script}`], {
+      cwd: MSILO,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+  const started = sh('start.sh', { RESET: '1' });
+  if (started.status !== 0) {
+    process.stderr.write(`msilo did not start:\n${started.stderr}\n`);
+    return [];
+  }
+  try {
+    return RATES.map((rate) => offer('127.0.0.1:5070', { rate, domain: '127.0.0.1:5070' }));
+  } finally {
+    sh('stop.sh');
+  }
+}
+
+const ours = await pigeonhole();
+const theirs = msilo();
+console.log(`\nstore rate benchmark (UDP, ${SECONDS} s per rate, ${USERS} recipients)\n`);
+console.log('figure | pigeonhole | baseline (same run) | ratio');
+for (const [i, result] of ours.entries()) {
+  const base = theirs[i];
+  const describe = (r: RateResult | undefined): string =>
+    r
+      ? `${r.answered}/${r.rate * SECONDS} answered, ${r.retransmissions} retrans, p50 ${r.p50} ms, p99 ${r.p99} ms`
+      : 'kamailio not installed';
+  console.log(
+    `${result.rate} MESSAGE/s offered (baseline: Kamailio msilo; ratio: msilo p99 / ours) | ${describe(result)} | ${describe(base)} | ${
+      base ? (base.p99 / Math.max(1, result.p99)).toFixed(2) : '-'
+    }`,
+  );
+}
