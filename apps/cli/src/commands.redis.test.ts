@@ -1,6 +1,7 @@
 // The pigeonhole commands a user types, run from the build against the running service: users, send
 // (a text in pager mode and a file in large message mode to offline Bob), stats, and listen as Bob,
-// which must receive both, in order, byte for byte.
+// which must receive both, in order, byte for byte. The dashboard, in headless Chromium, shows Bob's two
+// stored messages, then none.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../test/chromium.js';
 import { ROOT, startService, type RunningService } from '../test/service-harness.js';
 
 const run = promisify(execFile);
@@ -38,6 +40,30 @@ async function pigeonhole(
   } catch (err) {
     const failed = err as { code?: number; stdout?: string; stderr?: string };
     return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/**
+ * What the dashboard's overview shows for `aor` in headless Chromium: its stored-message count, or
+ * `none` when the page says nothing is stored. With `screenshot`, the page is saved to .data/.
+ */
+async function storedOnDashboard(
+  aor: string,
+  options: { screenshot?: boolean } = {},
+): Promise<string> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({
+      httpCredentials: { username: 'admin', password: service.dashboard.token },
+      viewport: { width: 1100, height: 720 },
+    });
+    const response = await page.goto(service.dashboard.url);
+    expect(response?.status()).toBe(200);
+    if (options.screenshot) await page.screenshot({ path: join(ROOT, '.data', 'dashboard.png') });
+    if (await page.locator('#no-recipients').count()) return 'none';
+    return (await page.locator(`tr[data-aor="${aor}"] td.n`).first().textContent())?.trim() ?? '';
+  } finally {
+    await browser.close();
   }
 }
 
@@ -74,6 +100,7 @@ describe('the pigeonhole command', () => {
 
     const stats = await pigeonhole('stats');
     expect(stats.stdout).toContain('sip:bob@localhost  2 messages');
+    expect(await storedOnDashboard('sip:bob@localhost', { screenshot: true })).toBe('2');
 
     const out = join(dir, 'bob');
     const listen = await pigeonhole(
@@ -96,5 +123,6 @@ describe('the pigeonhole command', () => {
       sha256: createHash('sha256').update(content).digest('hex'),
     });
     expect((await pigeonhole('stats')).stdout).toContain('recipients with stored messages: 0');
+    expect(await storedOnDashboard('sip:bob@localhost')).toBe('none');
   }, 90_000);
 });

@@ -20,6 +20,8 @@ export interface RunningService {
   readonly msrpPort: number;
   /** SIP over WebSocket (RFC 7118). */
   readonly wsPort: number;
+  /** The dashboard's address and its admin token. */
+  readonly dashboard: { readonly url: string; readonly token: string };
   /** The environment a CLI command needs to reach this service. */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
@@ -31,6 +33,8 @@ export async function startService(users: string): Promise<RunningService> {
   const sipPort = await freePort();
   const msrpPort = await freePort();
   const wsPort = await freePort();
+  const dashboardPort = await freePort();
+  const token = 'test-token-0123456789';
   const prefix = uniquePrefix('ph');
   const port = async (): Promise<string> => String(await freePort());
   const env = {
@@ -49,26 +53,27 @@ export async function startService(users: string): Promise<RunningService> {
       MSRP_TCP_PORT: String(msrpPort),
       SIP_WS_PORT: String(wsPort),
       MSRP_WS_PORT: await port(),
-      DASHBOARD_PORT: await port(),
+      DASHBOARD_PORT: String(dashboardPort),
       SIGNALLING_OPS_PORT: await port(),
       MEDIA_OPS_PORT: await port(),
       DELIVERY_OPS_PORT: await port(),
-      DASHBOARD_TOKEN: 'test-token-0123456789',
+      DASHBOARD_TOKEN: token,
     },
   });
   const lines = createInterface({ input: service.stdout as NodeJS.ReadableStream });
-  const ready = { sip: false, delivery: false, media: false };
+  const ready = { sip: false, delivery: false, media: false, dashboard: false };
   await withTimeout(
     new Promise<void>((resolve) =>
       lines.on('line', (line) => {
         if (line.includes('"SIP listening"')) ready.sip = true;
         if (line.includes('"delivery worker running"')) ready.delivery = true;
         if (line.includes('"MSRP listening"')) ready.media = true;
-        if (ready.sip && ready.delivery && ready.media) resolve();
+        if (line.includes('"dashboard listening')) ready.dashboard = true;
+        if (Object.values(ready).every(Boolean)) resolve();
       }),
     ),
     30_000,
-    'signalling, media and delivery to start',
+    'signalling, media, delivery and the dashboard to start',
   );
   return {
     redis,
@@ -76,6 +81,7 @@ export async function startService(users: string): Promise<RunningService> {
     sipPort,
     msrpPort,
     wsPort,
+    dashboard: { url: `http://127.0.0.1:${dashboardPort}`, token },
     env,
     async stop() {
       const exited = once(service, 'exit');
