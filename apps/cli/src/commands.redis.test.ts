@@ -89,7 +89,13 @@ describe('the pigeonhole command', () => {
     expect(text.code).toBe(0);
 
     const file = join(dir, 'photo.bin');
-    const content = randomBytes(3 * 1024 * 1024 + 17);
+    // 200 MB, written in 1 MiB pieces that all differ: a misplaced or repeated chunk changes the hash.
+    const content = Buffer.allocUnsafe(200 * 1000 * 1000);
+    const block = randomBytes(1024 * 1024);
+    for (let at = 0; at < content.length; at += block.length) {
+      block.writeUInt32BE(at, 0);
+      block.copy(content, at);
+    }
     await writeFile(file, content);
     const large = await pigeonhole(
       ...['send', '--from', 'alice', '--password', 'secret', '--to', 'bob', '--file', file],
@@ -124,5 +130,5 @@ describe('the pigeonhole command', () => {
     });
     expect((await pigeonhole('stats')).stdout).toContain('recipients with stored messages: 0');
     expect(await storedOnDashboard('sip:bob@localhost')).toBe('none');
-  }, 90_000);
+  }, 120_000);
 });
