@@ -1,0 +1,98 @@
+// @pigeonhole/client (SIP.js 0.21 over SIP WebSocket, RFC 7118) against the running service: Bob
+// registers and gets the message Alice stored for him while he was offline, routed by the delivery
+// worker through the signalling instance that holds his WebSocket, then one sent while he is online;
+// Bob sends offline Carol a text (202) and a 20 MB file (INVITE + MSRP, 200), both stored byte for byte.
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { PigeonholeClient, type ReceivedText } from '@pigeonhole/client';
+import { MessageStore } from '@pigeonhole/store';
+import { withTimeout } from '@pigeonhole/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startService, type RunningService } from '../test/service-harness.js';
+
+const run = promisify(execFile);
+let service: RunningService;
+let bob: PigeonholeClient;
+let redis: Redis;
+let store: MessageStore;
+
+beforeAll(async () => {
+  service = await startService('alice:secret,bob:secret,carol:secret');
+  redis = new Redis(service.redis.url);
+  store = new MessageStore({ client: redis, prefix: service.prefix });
+  bob = new PigeonholeClient({
+    server: `ws://127.0.0.1:${service.wsPort}`,
+    user: 'bob',
+    password: 'secret',
+    domain: 'localhost',
+  });
+  await bob.start();
+}, 60_000);
+
+afterAll(async () => {
+  await bob.stop();
+  await redis.quit();
+  await service.stop();
+});
+
+/** `pigeonhole send` from Alice to Bob. */
+async function sendAsAlice(text: string): Promise<void> {
+  await run(
+    process.execPath,
+    [
+      ...['apps/cli/dist/main.js', 'send', '--from', 'alice', '--password', 'secret'],
+      ...['--to', 'bob', '--text', text],
+    ],
+    { cwd: ROOT, env: { PATH: process.env['PATH'], ...service.env } },
+  );
+}
+
+const nextMessage = (): Promise<ReceivedText> =>
+  withTimeout(
+    new Promise<ReceivedText>((resolve) => bob.once('message', resolve)),
+    15_000,
+    'a message to reach the client',
+  );
+
+describe('@pigeonhole/client against the service', () => {
+  it('gets, once registered, the message stored for it while offline', async () => {
+    await sendAsAlice('Hello over WebSocket');
+    const arrived = nextMessage();
+    await bob.register(300);
+    expect(await arrived).toMatchObject({
+      from: 'sip:alice@localhost',
+      body: 'Hello over WebSocket',
+    });
+  });
+
+  it('gets a message sent while it is registered, through delivery at once', async () => {
+    const arrived = nextMessage();
+    await sendAsAlice('Are you there?');
+    expect((await arrived).body).toBe('Are you there?');
+  });
+
+  it('sends offline Carol a text (202) and a 20 MB file (200), both stored', async () => {
+    expect(await bob.sendText('carol', 'Hi Carol')).toBe(202);
+    const bytes = randomBytes(20 * 1024 * 1024);
+    let progress = 0;
+    const status = await bob.sendFile(
+      'carol',
+      { name: 'video.bin', type: 'application/octet-stream', size: bytes.length, body: bytes },
+      (sent) => (progress = sent),
+    );
+    expect(status).toBe(200);
+    expect(progress).toBe(bytes.length);
+    const stored = await store.list('sip:carol@localhost');
+    expect(stored.map((m) => [m.kind, m.from, m.size])).toEqual([
+      ['pager', 'sip:bob@localhost', 8],
+      ['large', 'sip:bob@localhost', bytes.length],
+    ]);
+    const large = stored[1];
+    if (!large) throw new Error('the large message is not stored');
+    const hash = createHash('sha256');
+    for await (const piece of await store.readBody(large)) hash.update(piece as Buffer);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+  }, 60_000);
+});

@@ -1,0 +1,2 @@
+import config from '@pigeonhole/eslint-config';
+export default config(import.meta.dirname);

@@ -1,0 +1,8 @@
+export {
+  PigeonholeClient,
+  type ClientEvents,
+  type ClientOptions,
+  type OutgoingFile,
+  type ReceivedText,
+} from './pigeonhole-client.js';
+export { MsrpDescriptionHandler, type OfferedFile } from './msrp-description-handler.js';

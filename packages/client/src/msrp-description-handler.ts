@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { buildMsrpSdp, formatMsrpUri, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
+import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
+
+/** What the offer describes: the one message this session will send (RFC 5547 file-selector). */
+export interface OfferedFile {
+  readonly name: string;
+  /** Content-Type of the message. */
+  readonly type: string;
+  readonly size: number;
+}
+
+/**
+ * SIP.js's session description handler for sending one large message over MSRP (RFC 4975) instead of
+ * WebRTC media: the offer is an `m=message` line, `a=sendonly`, `a=setup:active` (we connect to the
+ * answerer, RFC 6135) and an `a=file-selector` with the size (RFC 5547) so the server can check quota
+ * before it answers; the answer's `a=path` says where to connect.
+ */
+export class MsrpDescriptionHandler implements SessionDescriptionHandler {
+  /** Our MSRP URI, the From-Path of what we send. */
+  readonly localPath: string;
+  #answer: MsrpMedia | undefined;
+
+  constructor(readonly file: OfferedFile) {
+    // An active endpoint listens nowhere: host `.invalid`, discard port (RFC 6135 §4.1, RFC 7977 §5).
+    this.localPath = formatMsrpUri({
+      secure: false,
+      host: `${randomBytes(6).toString('hex')}.invalid`,
+      port: 9,
+      sessionId: randomBytes(12).toString('base64url'),
+      transport: 'tcp',
+    });
+  }
+
+  /** The answer's MSRP description once it arrived. */
+  get answer(): MsrpMedia | undefined {
+    return this.#answer;
+  }
+
+  getDescription(): Promise<BodyAndContentType> {
+    const type = this.file.type.split(';')[0]?.trim() ?? '';
+    const name = this.file.name.replace(/["\r\n]/g, '');
+    const body = buildMsrpSdp({
+      address: '0.0.0.0',
+      port: 9,
+      path: [this.localPath],
+      acceptTypes: [type.length > 0 ? type : '*'],
+      setup: 'active',
+      extra: ['sendonly', `file-selector:name:"${name}" type:${type} size:${this.file.size}`],
+    });
+    return Promise.resolve({ body, contentType: 'application/sdp' });
+  }
+
+  hasDescription(contentType: string): boolean {
+    return contentType.toLowerCase().startsWith('application/sdp');
+  }
+
+  /** Takes the answer; an answer without an MSRP path is refused (SIP.js then ends the session). */
+  setDescription(sdp: string): Promise<void> {
+    const media = parseMsrpSdp(sdp);
+    if (!media?.path.length)
+      return Promise.reject(new Error('the answer has no MSRP media with a path'));
+    this.#answer = media;
+    return Promise.resolve();
+  }
+
+  sendDtmf(): boolean {
+    return false;
+  }
+
+  close(): void {
+    this.#answer = undefined;
+  }
+}
