@@ -19,6 +19,14 @@ const SUITES = [
     args: quick ? ['--n', '20000', '--runs', '3'] : ['--n', '200000', '--runs', '5'],
   },
   {
+    name: 'sip',
+    filter: '@pigeonhole/sip',
+    script: 'bench:responder',
+    args: quick
+      ? ['--rates', '5000', '--seconds', '3']
+      : ['--rates', '5000,10000,20000', '--seconds', '5'],
+  },
+  {
     name: 'msrp',
     filter: '@pigeonhole/msrp',
     args: quick ? ['--mb', '128', '--runs', '1'] : ['--mb', '1024', '--runs', '3'],
@@ -51,7 +59,8 @@ const SUITES = [
 
 function run(suite) {
   return new Promise((resolve) => {
-    const child = spawn('pnpm', ['--silent', '--filter', suite.filter, 'bench', ...suite.args], {
+    const script = suite.script ?? 'bench';
+    const child = spawn('pnpm', ['--silent', '--filter', suite.filter, script, ...suite.args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
