@@ -12,7 +12,9 @@ await runApp({
   async start({ env, log, redisUrl, registry }) {
     const client = createRedis(redisUrl, 'command', 'dashboard');
     const prefix = env.REDIS_PREFIX;
-    const deliver = new DeliverProducer(client.duplicate({ enableOfflineQueue: false }));
+    const deliver = new DeliverProducer(
+      client.duplicate({ enableOfflineQueue: false, enableAutoPipelining: false }),
+    );
     const figures = new MinuteCounters(client, prefix);
     // Nothing is served without credentials: without DASHBOARD_TOKEN, a token is made for this run.
     const adminToken = env.DASHBOARD_TOKEN ?? randomBytes(18).toString('base64url');
@@ -29,7 +31,7 @@ await runApp({
       figures,
       queues: [deliver.queue],
       retry: (aor) => deliver.enqueue({ aor, reason: 'retry' }),
-      credentials: { adminToken },
+      credentials: { adminToken, viewerToken: env.DASHBOARD_VIEWER_TOKEN },
       checks,
       registry,
     });

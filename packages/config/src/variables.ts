@@ -107,6 +107,11 @@ export const VARIABLES = {
     description:
       'Bearer token (or basic-auth password) for the dashboard; generated and printed when unset',
   },
+  DASHBOARD_VIEWER_TOKEN: {
+    schema: z.string().min(16).optional(),
+    expected: 'a secret of at least 16 characters',
+    description: 'Read-only dashboard token: sees everything, can retry or purge nothing',
+  },
   OPS_HOST: {
     schema: host('127.0.0.1'),
     expected: HOST,
