@@ -23,7 +23,9 @@ await runApp({
         maxTtlSeconds: env.MESSAGE_MAX_TTL_S,
       },
     });
-    const deliver = new DeliverProducer(client.duplicate({ enableOfflineQueue: false }));
+    const deliver = new DeliverProducer(
+      client.duplicate({ enableOfflineQueue: false, enableAutoPipelining: false }),
+    );
     const figures = new MinuteCounters(client, prefix);
     const tls =
       env.TLS_CERT_FILE && env.TLS_KEY_FILE
