@@ -1,5 +1,5 @@
 import type { Binding, StoredMessage } from '@pigeonhole/store';
-import { acceptsMethod, contactTarget, type ContactTarget } from './contact-target.js';
+import { acceptsMethod, contactTarget, type ContactTarget } from '@pigeonhole/sip';
 import type { DeliveryDeps } from './delivery-deps.js';
 import { storeFailedNotice } from './failed-notice.js';
 import { sendLarge } from './send-large.js';
@@ -99,7 +99,7 @@ function reachable(bindings: readonly Binding[], message: StoredMessage): Contac
   return (
     bindings
       .filter((binding) => acceptsMethod(binding, method))
-      .map(contactTarget)
+      .map((binding) => contactTarget(binding))
       .filter((contact): contact is ContactTarget => contact !== undefined)
       // A large message needs a dialog and an MSRP connection to the device: not through an edge.
       .filter((contact) => method === 'MESSAGE' || contact.route === undefined)

@@ -8,9 +8,8 @@ import {
   parseMsrpUri,
   type MsrpMedia,
 } from '@pigeonhole/msrp';
-import { SipError, type Dialog, type SipResponse } from '@pigeonhole/sip';
+import { SipError, type ContactTarget, type Dialog, type SipResponse } from '@pigeonhole/sip';
 import type { StoredMessage } from '@pigeonhole/store';
-import type { ContactTarget } from './contact-target.js';
 import type { DeliveryDeps } from './delivery-deps.js';
 
 /** A 2xx whose SDP we cannot use: the session is not acceptable (RFC 3261 §21.4.26). */

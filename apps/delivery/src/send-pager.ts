@@ -1,6 +1,5 @@
-import { SipError } from '@pigeonhole/sip';
+import { SipError, type ContactTarget } from '@pigeonhole/sip';
 import type { StoredMessage } from '@pigeonhole/store';
-import type { ContactTarget } from './contact-target.js';
 import type { DeliveryDeps } from './delivery-deps.js';
 
 /**

@@ -73,3 +73,9 @@ export {
   type Ha1Lookup,
 } from './digest.js';
 export { ClientTransaction, type ClientTransactionState } from './client-transaction.js';
+export {
+  acceptsMethod,
+  contactTarget,
+  type ContactTarget,
+  type RegisteredContact,
+} from './contact-target.js';

@@ -1,15 +1,9 @@
-import type { Binding } from '@pigeonhole/store';
 import { describe, expect, it } from 'vitest';
-import { acceptsMethod, contactTarget } from './contact-target.js';
+import { acceptsMethod, contactTarget, type RegisteredContact } from './contact-target.js';
 
-const binding = (over: Partial<Binding> & Pick<Binding, 'flow'>): Binding => ({
-  contact: 'sip:bob@192.0.2.7:5062',
-  expiresAt: 0,
-  params: {},
-  callId: 'c',
-  cseq: 1,
-  ...over,
-});
+const binding = (
+  over: Partial<RegisteredContact> & Pick<RegisteredContact, 'flow'>,
+): RegisteredContact => ({ contact: 'sip:bob@192.0.2.7:5062', params: {}, ...over });
 
 describe('contactTarget', () => {
   it('reaches a UDP or TCP contact at its URI, the contact as Request-URI', () => {
@@ -39,6 +33,22 @@ describe('contactTarget', () => {
       uri: 'sip:x8k2@df7jal23ls0d.invalid;transport=ws',
       target: { transport: 'tcp', host: '10.0.0.5', port: 5060 },
       route: '<sip:5f0c7c9e-2a61-4f0e-9d7e-1b2c3d4e5f60@10.0.0.5:5060;transport=tcp;lr>',
+    });
+  });
+
+  it('reaches a WebSocket contact directly over the connection this edge holds', () => {
+    const ws = binding({
+      contact: 'sip:x8k2@df7jal23ls0d.invalid;transport=ws',
+      flow: {
+        transport: 'ws',
+        remote: '198.51.100.3:51000',
+        connectionId: 'c-1',
+        edge: 'sip:10.0.0.5:5060;transport=tcp',
+      },
+    });
+    expect(contactTarget(ws, { localEdge: 'sip:10.0.0.5:5060;transport=tcp' })).toEqual({
+      uri: 'sip:x8k2@df7jal23ls0d.invalid;transport=ws',
+      target: { transport: 'ws', host: '198.51.100.3', port: 51000, connectionId: 'c-1' },
     });
   });
 
