@@ -1,6 +1,7 @@
 // @pigeonhole/client (SIP.js 0.21 over SIP WebSocket, RFC 7118) against the running service: Bob
 // registers and gets the message Alice stored for him while he was offline, routed by the delivery
-// worker through the signalling instance that holds his WebSocket, then one sent while he is online;
+// worker through the signalling instance that holds his WebSocket, then one sent while he is online
+// (forwarded by signalling over that WebSocket);
 // Bob sends offline Carol a text (202) and a 20 MB file (INVITE + MSRP, 200), both stored byte for byte.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -67,7 +68,7 @@ describe('@pigeonhole/client against the service', () => {
     });
   });
 
-  it('gets a message sent while it is registered, through delivery at once', async () => {
+  it('gets a message sent while it is registered, forwarded over its WebSocket at once', async () => {
     const arrived = nextMessage();
     await sendAsAlice('Are you there?');
     expect((await arrived).body).toBe('Are you there?');

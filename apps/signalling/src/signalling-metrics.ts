@@ -5,6 +5,7 @@ export class SignallingMetrics {
   readonly registered: Counter;
   readonly stored: Counter;
   readonly declined: Counter;
+  readonly forwarded: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -16,6 +17,11 @@ export class SignallingMetrics {
     this.stored = new Counter({
       name: 'ph_signalling_messages_stored_total',
       help: 'Pager messages stored (202)',
+      registers,
+    });
+    this.forwarded = new Counter({
+      name: 'ph_signalling_messages_forwarded_total',
+      help: 'Pager messages taken by a live contact of the recipient (its answer relayed)',
       registers,
     });
     this.declined = new Counter({

@@ -34,7 +34,7 @@ export async function startSignalling(
 ): Promise<SignallingServer> {
   const endpoint = new SipEndpoint();
   endpoint.handle('REGISTER', registerHandler(ctx));
-  const message = messageHandler(ctx);
+  const message = messageHandler(ctx, endpoint);
   endpoint.handle('MESSAGE', async (request, server) => {
     const token = routedFlowToken(ctx, request);
     if (token) await relayToFlow(ctx, { endpoint, request, server, token });

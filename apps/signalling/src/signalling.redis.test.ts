@@ -1,5 +1,6 @@
 // The signalling app against real peers: sipp 3.6 as the UAC over UDP and TCP, a real Redis.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import {
   startTestRedis,
   type TestRedis,
   uniquePrefix,
+  waitUntil,
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -20,6 +22,21 @@ import { startSignalling, type SignallingServer } from './signalling-server.js';
 
 const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
 const DOMAIN = 'pigeonhole.test';
+const DEVICE = fileURLToPath(
+  new URL('../../../packages/sip/test/sipp/uas_message_200.xml', import.meta.url),
+);
+
+/** True once something accepts TCP connections on `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 let redis: TestRedis;
 let client: Redis;
@@ -42,7 +59,8 @@ beforeAll(async () => {
     registry: new Registry(),
     log: createLogger('signalling', 'silent'),
   });
-  for (const user of ['alice', 'bob', 'carol']) await ctx.users.add(user, `${user}-secret`, DOMAIN);
+  for (const user of ['alice', 'bob', 'carol', 'dave'])
+    await ctx.users.add(user, `${user}-secret`, DOMAIN);
   server = await startSignalling(ctx, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
   scratch = await mkdtemp(join(tmpdir(), 'sipp-'));
 });
@@ -169,6 +187,69 @@ describe.each([
       user: 'alice',
     });
     expect(result.code, result.output).toBe(0);
+  }, 40_000);
+
+  it('forwards a MESSAGE to an online recipient (sipp as its device) and relays its 200', async () => {
+    const to = `sip:dave@${DOMAIN}`;
+    const devicePort = await freePort();
+    const device = startSipp([
+      ...['-sf', DEVICE, '-t', transport, '-i', '127.0.0.1', '-p', String(devicePort)],
+      ...['-m', '1', '-timeout', '20s'],
+    ]);
+    const flow = transport === 'u1' ? 'udp' : 'tcp';
+    if (flow === 'tcp') await waitUntil(() => accepts(devicePort), 10_000, 'sipp to listen');
+    const contact = { contact: `sip:dave@127.0.0.1:${devicePort};transport=${flow}` };
+    await ctx.location.put(to, {
+      ...contact,
+      expiresAt: Date.now() + 60_000,
+      params: {},
+      callId: 'c',
+      cseq: 1,
+      flow: { transport: flow, remote: `127.0.0.1:${devicePort}`, edge: ctx.edge },
+    });
+    const before = await ctx.messages.count(to);
+    try {
+      const result = await sipp({
+        scenario: await messageScenario(200, 'Hi Dave'),
+        transport,
+        service: 'dave',
+        user: 'alice',
+      });
+      expect(result.code, result.output).toBe(0);
+      const delivered = await device.done;
+      expect(delivered.code, delivered.output).toBe(0);
+      expect(await ctx.messages.count(to)).toBe(before); // taken by the device, not stored
+    } finally {
+      await ctx.location.remove(to, contact);
+    }
+  }, 40_000);
+
+  it('stores the MESSAGE (202) when the registered device does not answer', async () => {
+    const to = `sip:dave@${DOMAIN}`;
+    const gone = await freePort(); // nothing listens there
+    const flow = transport === 'u1' ? 'udp' : 'tcp';
+    const contact = { contact: `sip:dave@127.0.0.1:${gone};transport=${flow}` };
+    await ctx.location.put(to, {
+      ...contact,
+      expiresAt: Date.now() + 60_000,
+      params: {},
+      callId: 'c',
+      cseq: 1,
+      flow: { transport: flow, remote: `127.0.0.1:${gone}`, edge: ctx.edge },
+    });
+    try {
+      const before = await ctx.messages.count(to);
+      const result = await sipp({
+        scenario: await messageScenario(202, 'Later, Dave'),
+        transport,
+        service: 'dave',
+        user: 'alice',
+      });
+      expect(result.code, result.output).toBe(0);
+      expect(await ctx.messages.count(to)).toBe(before + 1);
+    } finally {
+      await ctx.location.remove(to, contact);
+    }
   }, 40_000);
 
   it('answers 404 for a recipient who is not a user', async () => {

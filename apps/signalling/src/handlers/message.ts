@@ -1,7 +1,14 @@
 import { buildImdn, parseCpim, readImdnRequest } from '@pigeonhole/cpim';
-import { aorOf, type RequestHandler, type ServerContext, type SipRequest } from '@pigeonhole/sip';
+import {
+  aorOf,
+  type RequestHandler,
+  type ServerContext,
+  type SipEndpoint,
+  type SipRequest,
+} from '@pigeonhole/sip';
 import { StoreError, StoreErrorCode, type CpimInfo } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
+import { forwardToLiveContacts } from './forward-message.js';
 import { authenticate } from './register.js';
 
 /** Why a message is not stored, for `Warning` and the declined counter. */
@@ -13,10 +20,12 @@ const DECLINE_REASONS: Readonly<Record<string, string>> = {
 
 /**
  * MESSAGE (RFC 3428) for a user of our domain: authenticated senders of our domain (407 challenge),
- * foreign senders per policy; the message is stored and answered `202 Accepted` once Redis has it. Not
- * stored → `603 Decline` with `Warning: 399 <host> "<reason>"` (quota, too large, store unavailable).
+ * foreign senders per policy. A recipient with live bindings gets it forwarded and the sender gets the
+ * device's answer; otherwise (or when no device took it) the message is stored and answered
+ * `202 Accepted` once Redis has it. Not stored → `603 Decline` with `Warning: 399 <host> "<reason>"`
+ * (quota, too large, store unavailable).
  */
-export function messageHandler(ctx: SignallingContext): RequestHandler {
+export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): RequestHandler {
   return async (request, server) => {
     const sender = request.from.uri;
     if (sender.host === ctx.domain) {
@@ -28,7 +37,14 @@ export function messageHandler(ctx: SignallingContext): RequestHandler {
     if (target.host !== ctx.domain || !target.user || !(await ctx.users.exists(target.user))) {
       return server.reply(404, { reason: 'No such user' });
     }
-    await store(ctx, { request, server, to: `sip:${target.user}@${ctx.domain}` });
+    const to = `sip:${target.user}@${ctx.domain}`;
+    const answer = await forwardToLiveContacts(ctx, { endpoint, request, to });
+    if (answer) {
+      ctx.figures.add('forwarded');
+      ctx.metrics.forwarded.inc();
+      return server.send(answer);
+    }
+    await store(ctx, { request, server, to });
   };
 }
 
