@@ -1,9 +1,9 @@
-// Store rate: sipp offers MESSAGEs for 1000 offline users at fixed rates (UDP, 200-byte bodies, RFC 3261
-// retransmissions) to the signalling app (its build, as a process, on a test Redis with AOF everysec)
+// Store rate: sipp offers MESSAGEs for 1000 offline users at fixed rates (UDP with RFC 3261
+// retransmissions, then one TCP connection; 200-byte bodies) to the signalling app (its build, as a process, on a test Redis with AOF everysec)
 // and, in the same run when kamailio is installed, to Kamailio msilo (bench/msilo, PostgreSQL, fsync on).
 // Each offered rate reports what was answered 202, the retransmissions (a request unanswered for 500 ms)
 // and the response-time percentiles from sipp's own trace.
-// Usage: pnpm --filter @pigeonhole/signalling bench [--rates 2000,5000,8000 --seconds 5]
+// Usage: pnpm --filter @pigeonhole/signalling bench [--rates 2000,5000,8000 --seconds 5 --transports u1,t1]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +15,15 @@ import { freePort, startAppProcess, startTestRedis, uniquePrefix } from '@pigeon
 const { values } = parseArgs({
   options: {
     rates: { type: 'string', default: '2000,5000,8000' },
+    transports: { type: 'string', default: 'u1,t1' },
     seconds: { type: 'string', default: '5' },
   },
 });
 const RATES = values.rates.split(',').map(Number);
+/** sipp transports: `u1` UDP, `t1` one TCP connection. */
+const TRANSPORTS = values.transports.split(',');
+/** Every (transport, rate) pair, in the order both systems run them. */
+const LOADS = TRANSPORTS.flatMap((transport) => RATES.map((rate) => ({ transport, rate })));
 const SECONDS = Number(values.seconds);
 const USERS = 1000;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,6 +33,7 @@ const MSILO = `${ROOT}bench/msilo/`;
 /** What sipp saw at one offered rate. */
 interface RateResult {
   readonly rate: number;
+  readonly transport: string;
   readonly answered: number;
   readonly retransmissions: number;
   readonly p50: number;
@@ -35,7 +41,10 @@ interface RateResult {
 }
 
 /** Runs sipp at `rate` against `target`, recipients `off<n>@<domain>`; parses its trace. */
-function offer(target: string, { rate, domain }: { rate: number; domain: string }): RateResult {
+function offer(
+  target: string,
+  { rate, domain, transport }: { rate: number; domain: string; transport: string },
+): RateResult {
   const dir = mkdtempSync(join(tmpdir(), 'store-rate-'));
   try {
     const users = ['SEQUENTIAL', ...Array.from({ length: USERS }, (_, i) => `off${i};${domain}`)];
@@ -44,7 +53,7 @@ function offer(target: string, { rate, domain }: { rate: number; domain: string 
       'sipp',
       [
         target,
-        ...['-sf', SCENARIO, '-inf', 'users.csv', '-i', '127.0.0.1', '-t', 'u1'],
+        ...['-sf', SCENARIO, '-inf', 'users.csv', '-i', '127.0.0.1', '-t', transport],
         ...['-r', String(rate), '-m', String(rate * SECONDS), '-l', '15000'],
         ...['-timeout', `${SECONDS + 40}s`, '-recv_timeout', '32000', '-nostdin'],
         ...['-trace_rtt', '-rtt_freq', '1000'],
@@ -65,6 +74,7 @@ function offer(target: string, { rate, domain }: { rate: number; domain: string 
       times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? NaN;
     return {
       rate,
+      transport,
       answered: times.length,
       retransmissions: Number(retrans ?? NaN),
       p50: at(0.5),
@@ -96,7 +106,7 @@ async function pigeonhole(): Promise<RateResult[]> {
     readyMessage: 'SIP listening',
   });
   try {
-    return RATES.map((rate) => offer(`127.0.0.1:${sipPort}`, { rate, domain: 'localhost' }));
+    return LOADS.map((load) => offer(`127.0.0.1:${sipPort}`, { ...load, domain: 'localhost' }));
   } finally {
     await signalling.stop();
     await redis.destroy();
@@ -118,7 +128,7 @@ function msilo(): RateResult[] {
     return [];
   }
   try {
-    return RATES.map((rate) => offer('127.0.0.1:5070', { rate, domain: '127.0.0.1:5070' }));
+    return LOADS.map((load) => offer('127.0.0.1:5070', { ...load, domain: '127.0.0.1:5070' }));
   } finally {
     sh('stop.sh');
   }
@@ -126,7 +136,7 @@ function msilo(): RateResult[] {
 
 const ours = await pigeonhole();
 const theirs = msilo();
-console.log(`\nstore rate benchmark (UDP, ${SECONDS} s per rate, ${USERS} recipients)\n`);
+console.log(`\nstore rate benchmark (${SECONDS} s per rate and transport, ${USERS} recipients)\n`);
 console.log('figure | pigeonhole | baseline (same run) | ratio');
 for (const [i, result] of ours.entries()) {
   const base = theirs[i];
@@ -135,7 +145,7 @@ for (const [i, result] of ours.entries()) {
       ? `${r.answered}/${r.rate * SECONDS} answered, ${r.retransmissions} retrans, p50 ${r.p50} ms, p99 ${r.p99} ms`
       : 'kamailio not installed';
   console.log(
-    `${result.rate} MESSAGE/s offered (baseline: Kamailio msilo; ratio: msilo p99 / ours) | ${describe(result)} | ${describe(base)} | ${
+    `${result.transport === 't1' ? 'TCP' : 'UDP'} ${result.rate} MESSAGE/s offered (baseline: Kamailio msilo; ratio: msilo p99 / ours) | ${describe(result)} | ${describe(base)} | ${
       base ? (base.p99 / Math.max(1, result.p99)).toFixed(2) : '-'
     }`,
   );
