@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { createRedis, runApp } from '@pigeonhole/app-runtime';
 import { parseSipUsers } from '@pigeonhole/config';
 import { createSignallingContext } from './create-context.js';
@@ -38,9 +39,23 @@ await runApp({
       udpPort: env.SIP_UDP_PORT,
       tcpPort: env.SIP_TCP_PORT,
       wsPort: env.SIP_WS_PORT,
+      tls:
+        env.TLS_CERT_FILE && env.TLS_KEY_FILE
+          ? {
+              port: env.SIP_TLS_PORT,
+              cert: readFileSync(env.TLS_CERT_FILE),
+              key: readFileSync(env.TLS_KEY_FILE),
+            }
+          : undefined,
     });
     log.info(
-      { udp: server.udp.port, tcp: server.tcp.port, ws: server.ws?.port, domain: env.SIP_DOMAIN },
+      {
+        udp: server.udp.port,
+        tcp: server.tcp.port,
+        ws: server.ws?.port,
+        tls: server.tls?.port,
+        domain: env.SIP_DOMAIN,
+      },
       'SIP listening',
     );
     return {

@@ -13,6 +13,8 @@ export interface SignallingListen {
   readonly tcpPort: number;
   /** SIP over WebSocket (RFC 7118); undefined: no WebSocket listener. */
   readonly wsPort?: number;
+  /** SIP over TLS (RFC 3261 §26.2) with this certificate and key; undefined: no TLS listener. */
+  readonly tls?: { readonly port: number; readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** A running signalling server. */
@@ -21,11 +23,12 @@ export interface SignallingServer {
   readonly udp: AddressInfo;
   readonly tcp: AddressInfo;
   readonly ws: AddressInfo | undefined;
+  readonly tls: AddressInfo | undefined;
   close(): Promise<void>;
 }
 
 /**
- * Starts the registrar and IM edge on UDP, TCP and WebSocket. A MESSAGE routed to a flow we hold goes
+ * Starts the registrar and IM edge on UDP, TCP, WebSocket and, with a certificate, TLS. A MESSAGE routed to a flow we hold goes
  * on over it (delivery to WebSocket devices). OPTIONS is answered by the endpoint (health checks).
  */
 export async function startSignalling(
@@ -58,5 +61,12 @@ export async function startSignalling(
     listen.wsPort === undefined
       ? undefined
       : await endpoint.listenWs({ host: listen.host, port: listen.wsPort });
-  return { endpoint, udp, tcp, ws, close: () => endpoint.close() };
+  const tls = listen.tls
+    ? await endpoint.listenTls({
+        host: listen.host,
+        port: listen.tls.port,
+        tls: { cert: listen.tls.cert, key: listen.tls.key },
+      })
+    : undefined;
+  return { endpoint, udp, tcp, ws, tls, close: () => endpoint.close() };
 }

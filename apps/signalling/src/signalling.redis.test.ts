@@ -1,10 +1,13 @@
 // The signalling app against real peers: sipp 3.6 as the UAC over UDP and TCP, a real Redis.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createLogger } from '@pigeonhole/app-runtime';
+import { SipEndpoint } from '@pigeonhole/sip';
 import {
   freePort,
   startSipp,
@@ -61,8 +64,23 @@ beforeAll(async () => {
   });
   for (const user of ['alice', 'bob', 'carol', 'dave'])
     await ctx.users.add(user, `${user}-secret`, DOMAIN);
-  server = await startSignalling(ctx, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
   scratch = await mkdtemp(join(tmpdir(), 'sipp-'));
+  // A self-signed certificate for the TLS listener, made for this run.
+  await promisify(execFile)('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+    ...['-keyout', join(scratch, 'key.pem'), '-out', join(scratch, 'cert.pem'), '-days', '1'],
+    ...['-subj', '/CN=localhost'],
+  ]);
+  server = await startSignalling(ctx, {
+    host: '127.0.0.1',
+    udpPort: 0,
+    tcpPort: 0,
+    tls: {
+      port: 0,
+      cert: await readFile(join(scratch, 'cert.pem')),
+      key: await readFile(join(scratch, 'key.pem')),
+    },
+  });
 });
 
 afterAll(async () => {
@@ -261,6 +279,40 @@ describe.each([
     });
     expect(result.code, result.output).toBe(0);
   }, 40_000);
+});
+
+describe('signalling over TLS', () => {
+  it('registers with digest over TLS and keeps the tls flow (RFC 3261 §26.2)', async () => {
+    const device = new SipEndpoint({ tlsClient: { rejectUnauthorized: false } });
+    // The stack names its own TLS listener in Via (RFC 3261 §18.1.1): the device listens too.
+    const tls = {
+      cert: await readFile(join(scratch, 'cert.pem')),
+      key: await readFile(join(scratch, 'key.pem')),
+    };
+    await device.listenTls({ host: '127.0.0.1', port: 0, tls });
+    try {
+      const response = await device.request(
+        {
+          method: 'REGISTER',
+          uri: `sip:${DOMAIN}`,
+          from: `<sip:bob@${DOMAIN}>`,
+          to: `<sip:bob@${DOMAIN}>`,
+          headers: [
+            ['Contact', '<sip:bob@127.0.0.1:5999;transport=tls>'],
+            ['Expires', '600'],
+          ],
+        },
+        { transport: 'tls', host: '127.0.0.1', port: server.tls?.port ?? 0 },
+        { credentials: { user: 'bob', password: 'bob-secret' } },
+      );
+      expect(response.status).toBe(200);
+      const bindings = await ctx.location.live(`sip:bob@${DOMAIN}`);
+      expect(bindings.map((b) => b.flow.transport)).toContain('tls');
+      await ctx.location.removeAll(`sip:bob@${DOMAIN}`);
+    } finally {
+      await device.close();
+    }
+  });
 });
 
 describe('IMDN', () => {
