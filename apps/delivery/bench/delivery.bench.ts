@@ -230,5 +230,8 @@ console.log(
   } | ${msilo.length ? (msiloMs / median(drain)).toFixed(2) : '-'}`,
 );
 console.log(
+  `peak RSS of the bench process, worker and receiver in one (MB) | ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} | |`,
+);
+console.log(
   `large delivery MB/s (baseline: raw GET + socket write) | ${median(large.delivered).toFixed(0)} | ${median(large.raw).toFixed(0)} | ${(median(large.delivered) / median(large.raw)).toFixed(2)}`,
 );

@@ -150,3 +150,22 @@ for (const [i, result] of ours.entries()) {
     }`,
   );
 }
+
+/** The highest offered rate of `transport` that every MESSAGE met without a retransmission. */
+function cleanRate(results: readonly RateResult[], transport: string): number {
+  const clean = results.filter(
+    (r) => r.transport === transport && r.retransmissions === 0 && r.answered === r.rate * SECONDS,
+  );
+  return Math.max(0, ...clean.map((r) => r.rate));
+}
+
+for (const transport of TRANSPORTS) {
+  const name = transport === 't1' ? 'TCP' : 'UDP';
+  const oursClean = cleanRate(ours, transport);
+  const theirsClean = theirs.length > 0 ? cleanRate(theirs, transport) : undefined;
+  console.log(
+    `${name}: highest offered rate met without a retransmission, MESSAGE/s (of ${RATES.join('/')}) | ${oursClean} | ${
+      theirsClean ?? 'kamailio not installed'
+    } | ${theirsClean ? (oursClean / theirsClean).toFixed(2) : '-'}`,
+  );
+}
