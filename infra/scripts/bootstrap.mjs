@@ -19,12 +19,16 @@ const env = {
   DO_NOT_TRACK: '1',
 };
 
+/** The command running now: a SIGTERM sent to us alone is passed on to it. */
+let current;
+// A terminal's Ctrl-C reaches the whole process group by itself; a SIGTERM to this process does not.
+process.on('SIGTERM', () => current?.kill('SIGTERM'));
+
 /** Runs a command in the workspace root; resolves with its exit code. */
 function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: root, env, stdio: 'inherit', ...options });
-    // A terminal's Ctrl-C reaches the whole process group; a SIGTERM sent to us alone is passed on.
-    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    current = child;
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
   });

@@ -5,15 +5,20 @@
 //  2. Large-message delivery MB/s, Redis → INVITE + MSRP → a loopback receiver, vs a raw pump that reads
 //     the same chunk keys with GET and writes them to a loopback socket.
 // Usage: pnpm --filter @pigeonhole/delivery bench [--n 1000 --runs 3 --mb 1024]
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SipEndpoint } from '@pigeonhole/sip';
 import { MessageStore, storeKeys, type StoredMessage } from '@pigeonhole/store';
-import { startAppProcess, startTestRedis, uniquePrefix, withTimeout } from '@pigeonhole/testkit';
+import {
+  msiloScript,
+  startAppProcess,
+  startTestRedis,
+  uniquePrefix,
+  withMsilo,
+  withTimeout,
+} from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { deliverInbox } from '../src/deliver-inbox.js';
 import { startDeliveryHarness } from '../test/delivery-harness.js';
@@ -130,26 +135,12 @@ async function registerAndDrain(user: string, sipPort: number): Promise<number> 
 }
 
 /** Kamailio msilo's dump of N preloaded messages, by its own probe (ms per run); [] without kamailio. */
-function msiloDrain(): number[] {
-  const installed = spawnSync('sh', ['-c', 'command -v kamailio'], { encoding: 'utf8' }).status;
-  if (installed !== 0 || !existsSync(`${MSILO}start.sh`)) return [];
-  const sh = (script: string, env: Record<string, string> = {}) =>
-    spawnSync('bash', [`${MSILO}${script}`], {
-      cwd: MSILO,
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-    });
-  const started = sh('start.sh', { RESET: '1' });
-  if (started.status !== 0) {
-    process.stderr.write(`msilo did not start:\n${started.stderr}\n`);
-    return [];
-  }
-  try {
-    const run = sh('bench_dump_probe.sh', { N: String(N), REPS: String(RUNS) });
+async function msiloDrain(): Promise<number[]> {
+  const runs = await withMsilo(MSILO, () => {
+    const run = msiloScript(MSILO, 'bench_dump_probe.sh', { N: String(N), REPS: String(RUNS) });
     return [...run.stdout.matchAll(/"last_msg_ms":([\d.]+)/g)].map((m) => Number(m[1]));
-  } finally {
-    sh('stop.sh');
-  }
+  });
+  return runs ?? [];
 }
 
 /** Large-message delivery, Redis → MSRP receiver (MB/s per run) and the raw pump baseline. */
@@ -216,7 +207,7 @@ async function rawPump(
 }
 
 const drain = await pigeonholeDrain();
-const msilo = msiloDrain();
+const msilo = await msiloDrain();
 const large = await largeDelivery();
 
 console.log(

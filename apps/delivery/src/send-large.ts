@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import {
   MsrpError,
-  buildMsrpSdp,
+  activeEndpointUri,
+  buildSendOffer,
   connectMsrp,
-  formatMsrpUri,
   parseMsrpSdp,
   parseMsrpUri,
   type MsrpMedia,
@@ -32,14 +31,7 @@ export async function sendLarge(
   deps: DeliveryDeps,
   { message, contact }: { message: StoredMessage; contact: ContactTarget },
 ): Promise<number> {
-  const ourPath = formatMsrpUri({
-    secure: false,
-    host: deps.local.host,
-    // An active endpoint listens nowhere: the discard port (RFC 6135 §4.1 lets it be ignored).
-    port: 9,
-    sessionId: randomBytes(12).toString('base64url'),
-    transport: 'tcp',
-  });
+  const ourPath = activeEndpointUri(deps.local.host);
   let invited: { response: SipResponse; dialog: Dialog | undefined };
   try {
     invited = await invite(deps, { message, contact, ourPath });
@@ -70,14 +62,11 @@ function invite(
     contact.target.transport === 'tcp'
       ? `<sip:pigeonhole@${uriHost(host)}:${tcpPort};transport=tcp>`
       : `<sip:pigeonhole@${uriHost(host)}:${udpPort}>`;
-  const offer = buildMsrpSdp({
+  const offer = buildSendOffer({
     address: host,
-    port: 9,
-    path: [ourPath],
-    acceptTypes: [mediaType(message.contentType)],
-    maxSize: message.size,
-    setup: 'active',
-    extra: ['sendonly'],
+    path: ourPath,
+    contentType: message.contentType,
+    size: message.size,
   });
   return deps.endpoint.invite(
     {
@@ -131,12 +120,6 @@ async function transfer(
     deps.log.info({ id: message.id, err }, 'large message transfer broke');
     return TRANSFER_BROKE;
   }
-}
-
-/** `type/subtype` of a Content-Type, for `a=accept-types` (RFC 4975 §8.6); `*` when there is none. */
-function mediaType(contentType: string): string {
-  const type = contentType.split(';')[0]?.trim() ?? '';
-  return type.length > 0 ? type : '*';
 }
 
 const uriHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);

@@ -4,13 +4,17 @@
 // Each offered rate reports what was answered 202, the retransmissions (a request unanswered for 500 ms)
 // and the response-time percentiles from sipp's own trace.
 // Usage: pnpm --filter @pigeonhole/signalling bench [--rates 2000,5000,8000 --seconds 5 --transports u1,t1]
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
+import {
+  freePort,
+  runSippLoad,
+  startAppProcess,
+  startTestRedis,
+  uniquePrefix,
+  withMsilo,
+  type SippLoadResult,
+} from '@pigeonhole/testkit';
 
 const { values } = parseArgs({
   options: {
@@ -31,58 +35,27 @@ const SCENARIO = `${ROOT}bench/sipp/uac_message_store.xml`;
 const MSILO = `${ROOT}bench/msilo/`;
 
 /** What sipp saw at one offered rate. */
-interface RateResult {
+interface RateResult extends SippLoadResult {
   readonly rate: number;
   readonly transport: string;
-  readonly answered: number;
-  readonly retransmissions: number;
-  readonly p50: number;
-  readonly p99: number;
 }
 
-/** Runs sipp at `rate` against `target`, recipients `off<n>@<domain>`; parses its trace. */
+/** Runs sipp at `rate` against `target`, recipients `off<n>@<domain>` from an `-inf` file. */
 function offer(
   target: string,
   { rate, domain, transport }: { rate: number; domain: string; transport: string },
 ): RateResult {
-  const dir = mkdtempSync(join(tmpdir(), 'store-rate-'));
-  try {
-    const users = ['SEQUENTIAL', ...Array.from({ length: USERS }, (_, i) => `off${i};${domain}`)];
-    writeFileSync(join(dir, 'users.csv'), `${users.join('\n')}\n`);
-    const run = spawnSync(
-      'sipp',
-      [
-        target,
-        ...['-sf', SCENARIO, '-inf', 'users.csv', '-i', '127.0.0.1', '-t', transport],
-        ...['-r', String(rate), '-m', String(rate * SECONDS), '-l', '15000'],
-        ...['-timeout', `${SECONDS + 40}s`, '-recv_timeout', '32000', '-nostdin'],
-        ...['-trace_rtt', '-rtt_freq', '1000'],
-      ],
-      { cwd: dir, encoding: 'utf8', timeout: (SECONDS + 60) * 1000 },
-    );
-    const retrans = /MESSAGE ---------->\s+B-RTD1\s+\d+\s+(\d+)/.exec(run.stdout)?.[1];
-    const rttFile = readdirSync(dir).find((name) => name.endsWith('_rtt.csv'));
-    const times = rttFile
-      ? readFileSync(join(dir, rttFile), 'utf8')
-          .split('\n')
-          .slice(1)
-          .filter(Boolean)
-          .map((line) => Number(line.split(';')[1]))
-          .sort((a, b) => a - b)
-      : [];
-    const at = (q: number): number =>
-      times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? NaN;
-    return {
-      rate,
-      transport,
-      answered: times.length,
-      retransmissions: Number(retrans ?? NaN),
-      p50: at(0.5),
-      p99: at(0.99),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const users = ['SEQUENTIAL', ...Array.from({ length: USERS }, (_, i) => `off${i};${domain}`)];
+  const result = runSippLoad({
+    target,
+    scenario: SCENARIO,
+    transport: transport === 't1' ? 't1' : 'u1',
+    rate,
+    seconds: SECONDS,
+    files: { 'users.csv': `${users.join('\n')}\n` },
+    args: ['-inf', 'users.csv'],
+  });
+  return { ...result, rate, transport };
 }
 
 async function pigeonhole(): Promise<RateResult[]> {
@@ -113,29 +86,15 @@ async function pigeonhole(): Promise<RateResult[]> {
   }
 }
 
-function msilo(): RateResult[] {
-  const installed = spawnSync('sh', ['-c', 'command -v kamailio']).status === 0;
-  if (!installed || !existsSync(`${MSILO}start.sh`)) return [];
-  const sh = (script: string, env: Record<string, string> = {}) =>
-    spawnSync('bash', [`${MSILO}${script}`], {
-      cwd: MSILO,
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-    });
-  const started = sh('start.sh', { RESET: '1' });
-  if (started.status !== 0) {
-    process.stderr.write(`msilo did not start:\n${started.stderr}\n`);
-    return [];
-  }
-  try {
-    return LOADS.map((load) => offer('127.0.0.1:5070', { ...load, domain: '127.0.0.1:5070' }));
-  } finally {
-    sh('stop.sh');
-  }
+async function msilo(): Promise<RateResult[]> {
+  const results = await withMsilo(MSILO, () =>
+    LOADS.map((load) => offer('127.0.0.1:5070', { ...load, domain: '127.0.0.1:5070' })),
+  );
+  return results ?? [];
 }
 
 const ours = await pigeonhole();
-const theirs = msilo();
+const theirs = await msilo();
 console.log(`\nstore rate benchmark (${SECONDS} s per rate and transport, ${USERS} recipients)\n`);
 console.log('figure | pigeonhole | baseline (same run) | ratio');
 for (const [i, result] of ours.entries()) {

@@ -1,7 +1,6 @@
 // The signalling app against real peers: sipp 3.6 as the UAC over UDP and TCP, a real Redis.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { promisify } from 'node:util';
 import { createLogger } from '@pigeonhole/app-runtime';
 import { SipEndpoint } from '@pigeonhole/sip';
 import {
+  acceptsConnections,
   freePort,
   startSipp,
   startTestRedis,
@@ -28,18 +28,6 @@ const DOMAIN = 'pigeonhole.test';
 const DEVICE = fileURLToPath(
   new URL('../../../packages/sip/test/sipp/uas_message_200.xml', import.meta.url),
 );
-
-/** True once something accepts TCP connections on `port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 let redis: TestRedis;
 let client: Redis;
@@ -130,6 +118,21 @@ async function sipp(options: {
   ]).done;
 }
 
+/** Binds a device of Dave's at 127.0.0.1:`port` over `transport`, as a REGISTER would. */
+async function registerDave(port: number, transport: 'u1' | 't1'): Promise<{ contact: string }> {
+  const flow = transport === 'u1' ? 'udp' : 'tcp';
+  const contact = { contact: `sip:dave@127.0.0.1:${port};transport=${flow}` };
+  await ctx.location.put(`sip:dave@${DOMAIN}`, {
+    ...contact,
+    expiresAt: Date.now() + 60_000,
+    params: {},
+    callId: 'c',
+    cseq: 1,
+    flow: { transport: flow, remote: `127.0.0.1:${port}`, edge: ctx.edge },
+  });
+  return contact;
+}
+
 /** A MESSAGE scenario expecting `status` (and a Warning when given), with a body of `bodyText`. */
 async function messageScenario(
   status: number,
@@ -214,17 +217,9 @@ describe.each([
       ...['-sf', DEVICE, '-t', transport, '-i', '127.0.0.1', '-p', String(devicePort)],
       ...['-m', '1', '-timeout', '20s'],
     ]);
-    const flow = transport === 'u1' ? 'udp' : 'tcp';
-    if (flow === 'tcp') await waitUntil(() => accepts(devicePort), 10_000, 'sipp to listen');
-    const contact = { contact: `sip:dave@127.0.0.1:${devicePort};transport=${flow}` };
-    await ctx.location.put(to, {
-      ...contact,
-      expiresAt: Date.now() + 60_000,
-      params: {},
-      callId: 'c',
-      cseq: 1,
-      flow: { transport: flow, remote: `127.0.0.1:${devicePort}`, edge: ctx.edge },
-    });
+    if (transport === 't1')
+      await waitUntil(() => acceptsConnections(devicePort), 10_000, 'sipp to listen');
+    const contact = await registerDave(devicePort, transport);
     const before = await ctx.messages.count(to);
     try {
       const result = await sipp({
@@ -244,17 +239,7 @@ describe.each([
 
   it('stores the MESSAGE (202) when the registered device does not answer', async () => {
     const to = `sip:dave@${DOMAIN}`;
-    const gone = await freePort(); // nothing listens there
-    const flow = transport === 'u1' ? 'udp' : 'tcp';
-    const contact = { contact: `sip:dave@127.0.0.1:${gone};transport=${flow}` };
-    await ctx.location.put(to, {
-      ...contact,
-      expiresAt: Date.now() + 60_000,
-      params: {},
-      callId: 'c',
-      cseq: 1,
-      flow: { transport: flow, remote: `127.0.0.1:${gone}`, edge: ctx.edge },
-    });
+    const contact = await registerDave(await freePort(), transport); // nothing listens there
     try {
       const before = await ctx.messages.count(to);
       const result = await sipp({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { buildMsrpSdp, formatMsrpUri, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
+import { activeEndpointUri, buildSendOffer, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 
 /** What the offer describes: the one message this session will send (RFC 5547 file-selector). */
@@ -22,14 +22,8 @@ export class MsrpDescriptionHandler implements SessionDescriptionHandler {
   #answer: MsrpMedia | undefined;
 
   constructor(readonly file: OfferedFile) {
-    // An active endpoint listens nowhere: host `.invalid`, discard port (RFC 6135 §4.1, RFC 7977 §5).
-    this.localPath = formatMsrpUri({
-      secure: false,
-      host: `${randomBytes(6).toString('hex')}.invalid`,
-      port: 9,
-      sessionId: randomBytes(12).toString('base64url'),
-      transport: 'tcp',
-    });
+    // A browser-style client has no address to offer: a `.invalid` host (RFC 7977 §5).
+    this.localPath = activeEndpointUri(`${randomBytes(6).toString('hex')}.invalid`);
   }
 
   /** The answer's MSRP description once it arrived. */
@@ -38,15 +32,12 @@ export class MsrpDescriptionHandler implements SessionDescriptionHandler {
   }
 
   getDescription(): Promise<BodyAndContentType> {
-    const type = this.file.type.split(';')[0]?.trim() ?? '';
-    const name = this.file.name.replace(/["\r\n]/g, '');
-    const body = buildMsrpSdp({
+    const body = buildSendOffer({
       address: '0.0.0.0',
-      port: 9,
-      path: [this.localPath],
-      acceptTypes: [type.length > 0 ? type : '*'],
-      setup: 'active',
-      extra: ['sendonly', `file-selector:name:"${name}" type:${type} size:${this.file.size}`],
+      path: this.localPath,
+      contentType: this.file.type,
+      size: this.file.size,
+      fileName: this.file.name,
     });
     return Promise.resolve({ body, contentType: 'application/sdp' });
   }

@@ -30,8 +30,22 @@ export {
 } from './msrp-head.js';
 export { MsrpError, MsrpErrorCode, MsrpStatusError } from './msrp-error.js';
 export { MSRP_STATUS, statusComment } from './status.js';
-export { formatMsrpUri, parseMsrpUri, sameMsrpUri, type MsrpUri } from './msrp-uri.js';
-export { buildMsrpSdp, parseMsrpSdp, type MsrpMedia, type MsrpSdpOptions } from './sdp.js';
+export {
+  activeEndpointUri,
+  formatMsrpUri,
+  parseMsrpUri,
+  sameMsrpUri,
+  type MsrpUri,
+} from './msrp-uri.js';
+export {
+  buildMsrpSdp,
+  buildSendOffer,
+  mediaTypeOf,
+  parseMsrpSdp,
+  type MsrpMedia,
+  type MsrpSdpOptions,
+  type SendOfferOptions,
+} from './sdp.js';
 export {
   MsrpConnection,
   type ConnectionEvents,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { MsrpError, MsrpErrorCode } from './msrp-error.js';
 
 /** An MSRP URI (RFC 4975 §9, RFC 7977 §5): `msrp[s]://host[:port]/session-id;transport`. */
@@ -48,4 +49,18 @@ export function sameMsrpUri(a: MsrpUri, b: MsrpUri): boolean {
     a.sessionId === b.sessionId &&
     a.transport === b.transport
   );
+}
+
+/**
+ * A fresh URI for an endpoint that connects and listens nowhere (`a=setup:active`): port 9, the discard
+ * port (RFC 6135 §4.1), and a random session id.
+ */
+export function activeEndpointUri(host: string): string {
+  return formatMsrpUri({
+    secure: false,
+    host,
+    port: 9,
+    sessionId: randomBytes(12).toString('base64url'),
+    transport: 'tcp',
+  });
 }

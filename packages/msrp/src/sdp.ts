@@ -87,3 +87,46 @@ export function buildMsrpSdp(options: MsrpSdpOptions): string {
   ];
   return `${lines.join('\r\n')}\r\n`;
 }
+
+/** The `type/subtype` of a Content-Type, for `a=accept-types` (RFC 4975 §8.6); `*` when there is none. */
+export function mediaTypeOf(contentType: string): string {
+  const type = contentType.split(';')[0]?.trim() ?? '';
+  return type.length > 0 ? type : '*';
+}
+
+/** What {@link buildSendOffer} describes: one message that we will send. */
+export interface SendOfferOptions {
+  readonly address: string;
+  /** Our MSRP URI (see {@link activeEndpointUri}). */
+  readonly path: string;
+  /** Content-Type of the message. */
+  readonly contentType: string;
+  readonly size: number;
+  /** A file name: the offer then carries an RFC 5547 `a=file-selector` instead of `a=max-size`. */
+  readonly fileName?: string;
+}
+
+/**
+ * An SDP offer to send one message over MSRP: `a=sendonly`, `a=setup:active` (we connect to the
+ * answerer, RFC 4975 §5.4, RFC 6135), and the size, as `a=file-selector` (RFC 5547 §5) when the
+ * message has a file name, else as `a=max-size`.
+ */
+export function buildSendOffer(options: SendOfferOptions): string {
+  const type = mediaTypeOf(options.contentType);
+  const name = options.fileName?.replace(/["\r\n]/g, '');
+  return buildMsrpSdp({
+    address: options.address,
+    // An active endpoint listens nowhere: the discard port (RFC 6135 §4.1).
+    port: 9,
+    path: [options.path],
+    acceptTypes: [type],
+    maxSize: name === undefined ? options.size : undefined,
+    setup: 'active',
+    extra: [
+      'sendonly',
+      ...(name === undefined
+        ? []
+        : [`file-selector:name:"${name}" type:${type} size:${options.size}`]),
+    ],
+  });
+}

@@ -35,46 +35,36 @@ describe('streamingSession', () => {
   });
   afterAll(() => server.close());
 
+  /** Sends `body` as one message on a new connection, which is closed afterwards. */
+  async function send(body: Buffer): Promise<void> {
+    const connection = await connectMsrp(uri);
+    try {
+      await connection.send({
+        toPath: [uri],
+        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
+        contentType: 'application/octet-stream',
+        body,
+      });
+    } finally {
+      await connection.close();
+    }
+  }
+
   it('hands each body over as a Readable, in order, to a slow consumer', async () => {
     const body = randomBytes(20 * 1024 * 1024 + 5);
-    const connection = await connectMsrp(uri);
-    await connection.send({
-      toPath: [uri],
-      fromPath: ['msrp://127.0.0.1:9/c;tcp'],
-      contentType: 'application/octet-stream',
-      body,
-    });
+    await send(body);
     expect(digests.at(-1)).toBe(createHash('sha256').update(body).digest('hex'));
-    await connection.close();
   });
 
   it("answers the last chunk with the consumer's refusal", async () => {
     refuse = true;
-    const connection = await connectMsrp(uri);
-    await expect(
-      connection.send({
-        toPath: [uri],
-        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
-        contentType: 'application/octet-stream',
-        body: Buffer.from('x'),
-      }),
-    ).rejects.toMatchObject({ status: 415 });
-    await connection.close();
+    await expect(send(Buffer.from('x'))).rejects.toMatchObject({ status: 415 });
   });
 
   it('refuses the rest of a message whose consumer gave up, rather than stalling the connection', async () => {
     refuse = false;
     giveUpEarly = true;
-    const connection = await connectMsrp(uri);
     // Far more than the stream buffers: without the refusal the sender would wait for ever.
-    await expect(
-      connection.send({
-        toPath: [uri],
-        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
-        contentType: 'application/octet-stream',
-        body: randomBytes(8 * 1024 * 1024),
-      }),
-    ).rejects.toMatchObject({ status: 413 });
-    await connection.close();
+    await expect(send(randomBytes(8 * 1024 * 1024))).rejects.toMatchObject({ status: 413 });
   });
 });

@@ -1,9 +1,14 @@
 // The endpoint as a UAC: MESSAGEs to sipp 3.6 as a real UAS over UDP (with loss, so Timer E
 // retransmissions matter) and TCP; Timer F with fake timers.
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort, startSipp, waitUntil, type SippRun } from '@pigeonhole/testkit';
+import {
+  acceptsConnections,
+  freePort,
+  startSipp,
+  waitUntil,
+  type SippRun,
+} from '@pigeonhole/testkit';
 import { ClientTransaction, DEFAULT_TIMERS, SipEndpoint, SipError, SipResponse } from './index.js';
 
 const SCENARIOS = fileURLToPath(new URL('../test/sipp/', import.meta.url));
@@ -26,18 +31,6 @@ function sippUas(port: number, transport: 'u1' | 't1', extra: readonly string[])
   ]);
 }
 
-/** True once something accepts TCP connections on the port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 describe('the endpoint as a UAC against sipp', () => {
   const endpoint = new SipEndpoint({ timers: { T1: 100, T2: 400 } });
   beforeAll(async () => {
@@ -55,7 +48,8 @@ describe('the endpoint as a UAC against sipp', () => {
       const port = await freePort();
       const uas = sippUas(port, transport, extra);
       // Over UDP a request sent before sipp binds is retransmitted (Timer E); over TCP wait for the listener.
-      if (transport === 't1') await waitUntil(() => accepts(port), 10_000, 'sipp to listen');
+      if (transport === 't1')
+        await waitUntil(() => acceptsConnections(port), 10_000, 'sipp to listen');
       for (let i = 0; i < 20; i++) {
         const response = await endpoint.request(
           {
@@ -98,7 +92,8 @@ describe('the endpoint placing calls to sipp as a real UAS', () => {
         ...['-sf', `${SCENARIOS}uas_invite.xml`, '-t', transport, '-i', '127.0.0.1'],
         ...['-p', String(port), '-m', '5', '-timeout', '30s', ...extra],
       ]);
-      if (transport === 't1') await waitUntil(() => accepts(port), 10_000, 'sipp to listen');
+      if (transport === 't1')
+        await waitUntil(() => acceptsConnections(port), 10_000, 'sipp to listen');
       const target = {
         transport: transport === 'u1' ? 'udp' : 'tcp',
         host: '127.0.0.1',

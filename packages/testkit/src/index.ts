@@ -10,3 +10,6 @@ export {
   type AppProcessOptions,
   type LogEntry,
 } from './app-process.js';
+export { acceptsConnections } from './accepts.js';
+export { runSippLoad, type SippLoadOptions, type SippLoadResult } from './sipp-load.js';
+export { msiloScript, withMsilo } from './msilo.js';

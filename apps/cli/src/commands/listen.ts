@@ -70,7 +70,7 @@ export async function listenCommand(
     await register(account, REGISTER_EXPIRES);
     print(`listening as ${user}@${account.domain}, writing to ${out}`);
     const refresh = setInterval(
-      () => void register(account, REGISTER_EXPIRES).catch(() => undefined),
+      () => void register(account, REGISTER_EXPIRES).catch(warn('registration refresh failed')),
       (REGISTER_EXPIRES / 2) * 1000,
     );
     try {
@@ -78,7 +78,7 @@ export async function listenCommand(
     } finally {
       clearInterval(refresh);
     }
-    await register(account, 0).catch(() => undefined);
+    await register(account, 0).catch(warn('unregistering failed'));
     return 0;
   } finally {
     await msrp.close();
@@ -147,7 +147,7 @@ class Inbox {
       receivedAt: new Date().toISOString(),
     });
     server.reply(200);
-    await this.#acknowledge(request).catch(() => undefined);
+    await this.#acknowledge(request).catch(warn('the delivered notification was not sent'));
   }
 
   invite(
@@ -236,4 +236,13 @@ class Inbox {
       { credentials: this.#account },
     );
   }
+}
+
+/** Reports a failure that does not stop listening, on stderr (stdout lists the messages). */
+function warn(what: string): (err: unknown) => void {
+  return (err) => {
+    process.stderr.write(
+      `pigeonhole: ${what}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+  };
 }

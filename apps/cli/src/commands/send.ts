@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Env } from '@pigeonhole/config';
-import { buildMsrpSdp, connectMsrp, formatMsrpUri, parseMsrpSdp } from '@pigeonhole/msrp';
+import { activeEndpointUri, buildSendOffer, connectMsrp, parseMsrpSdp } from '@pigeonhole/msrp';
 import { SipError, type SipResponse } from '@pigeonhole/sip';
 import { ProgressBar } from './progress.js';
 import { openAccount, type SipAccount } from './sip-account.js';
@@ -107,25 +106,13 @@ async function sendPager(account: SipAccount, outgoing: Outgoing): Promise<strin
  * answer's path and send the body with a progress bar; the last chunk's 200 means stored; then BYE.
  */
 async function sendLarge(account: SipAccount, outgoing: Outgoing): Promise<string> {
-  const host = account.server.host;
-  const ourPath = formatMsrpUri({
-    secure: false,
-    host,
-    port: 9,
-    sessionId: randomBytes(12).toString('base64url'),
-    transport: 'tcp',
-  });
-  const name = Buffer.isBuffer(outgoing.body) ? 'message' : basename(outgoing.body.file);
-  const offer = buildMsrpSdp({
-    address: host,
-    port: 9,
-    path: [ourPath],
-    acceptTypes: [outgoing.contentType.split(';')[0] ?? '*'],
-    setup: 'active',
-    extra: [
-      'sendonly',
-      `file-selector:name:"${name.replace(/"/g, '')}" type:${outgoing.contentType.split(';')[0] ?? '*'} size:${outgoing.size}`,
-    ],
+  const ourPath = activeEndpointUri(account.server.host);
+  const offer = buildSendOffer({
+    address: account.server.host,
+    path: ourPath,
+    contentType: outgoing.contentType,
+    size: outgoing.size,
+    fileName: Buffer.isBuffer(outgoing.body) ? 'message' : basename(outgoing.body.file),
   });
   let invited;
   try {

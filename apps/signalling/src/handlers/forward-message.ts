@@ -26,7 +26,6 @@ export async function forwardToLiveContacts(
   ctx: SignallingContext,
   { endpoint, request, to }: { endpoint: SipEndpoint; request: SipRequest; to: string },
 ): Promise<SipResponse | undefined> {
-  if (!(await ctx.location.mayBeOnline(to))) return undefined;
   const bindings = (await ctx.location.live(to)).filter((b) => acceptsMethod(b, 'MESSAGE'));
   // Our own credentials stop here (RFC 3261 §22.3): the device has no use for them.
   if (bindings.length > 0) request.removeFirst('Proxy-Authorization');

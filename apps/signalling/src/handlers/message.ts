@@ -38,19 +38,26 @@ export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): R
       return server.reply(404, { reason: 'No such user' });
     }
     const to = `sip:${target.user}@${ctx.domain}`;
-    const answer = await forwardToLiveContacts(ctx, { endpoint, request, to });
+    // One read decides both: whether to try the devices, and whether a stored copy needs a delivery run.
+    const online = await ctx.location.mayBeOnline(to);
+    const answer = online ? await forwardToLiveContacts(ctx, { endpoint, request, to }) : undefined;
     if (answer) {
       ctx.figures.add('forwarded');
       ctx.metrics.forwarded.inc();
       return server.send(answer);
     }
-    await store(ctx, { request, server, to });
+    await store(ctx, { request, server, to, online });
   };
 }
 
 async function store(
   ctx: SignallingContext,
-  { request, server, to }: { request: SipRequest; server: ServerContext; to: string },
+  {
+    request,
+    server,
+    to,
+    online,
+  }: { request: SipRequest; server: ServerContext; to: string; online: boolean },
 ): Promise<void> {
   const cpim = cpimInfo(request);
   let duplicate = false;
@@ -79,7 +86,7 @@ async function store(
   server.reply(202);
   // A registered recipient gets it through delivery now; an offline one when it registers (REGISTER
   // enqueues the run), so a queue job per stored message is spared under offline load.
-  await deliverIfOnline(ctx, to);
+  if (online) await askForDelivery(ctx, to);
   // At most one notification per disposition (RFC 5438 §6.2): none for a retransmitted duplicate.
   if (!duplicate)
     await notifyStored(ctx, { request, to, cpim }).catch((err: unknown) =>
@@ -127,11 +134,14 @@ function cpimInfo(request: SipRequest): CpimInfo | undefined {
   }
 }
 
-/** Asks for a delivery run when `aor` has a binding; a failure is logged, the message stays stored. */
+/** Asks for a delivery run when `aor` may be online. */
 async function deliverIfOnline(ctx: SignallingContext, aor: string): Promise<void> {
-  try {
-    if (await ctx.location.mayBeOnline(aor)) await ctx.deliver.enqueue({ aor, reason: 'stored' });
-  } catch (err) {
-    ctx.log.warn({ err, aor }, 'deliver not queued');
-  }
+  if (await ctx.location.mayBeOnline(aor)) await askForDelivery(ctx, aor);
+}
+
+/** Queues a delivery run for `aor`; a failure is logged, the message stays stored for the next one. */
+async function askForDelivery(ctx: SignallingContext, aor: string): Promise<void> {
+  await ctx.deliver
+    .enqueue({ aor, reason: 'stored' })
+    .catch((err: unknown) => ctx.log.warn({ err, aor }, 'deliver not queued'));
 }
