@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitUntil } from '@pigeonhole/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../test/chromium.js';
 import { ROOT, startService, type RunningService } from '../test/service-harness.js';
@@ -128,6 +129,12 @@ describe('the pigeonhole command', () => {
       size: content.length,
       sha256: createHash('sha256').update(content).digest('hex'),
     });
+    // The worker removes a message once the device accepted it, just after listen has its copy.
+    await waitUntil(
+      async () => (await pigeonhole('stats')).stdout.includes('recipients with stored messages: 0'),
+      15_000,
+      'the delivered messages to leave the store',
+    );
     expect((await pigeonhole('stats')).stdout).toContain('recipients with stored messages: 0');
     expect(await storedOnDashboard('sip:bob@localhost')).toBe('none');
   }, 120_000);
