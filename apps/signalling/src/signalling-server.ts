@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { SipEndpoint } from '@pigeonhole/sip';
 import type { SignallingContext } from './context.js';
-import { relayToFlow, routedFlowToken } from './handlers/flow-relay.js';
 import { byeHandler, inviteHandler } from './handlers/invite.js';
+import { looseRouter } from './handlers/loose-route.js';
 import { messageHandler } from './handlers/message.js';
 import { registerHandler } from './handlers/register.js';
 
@@ -28,8 +28,9 @@ export interface SignallingServer {
 }
 
 /**
- * Starts the registrar and IM edge on UDP, TCP, WebSocket and, with a certificate, TLS. A MESSAGE routed to a flow we hold goes
- * on over it (delivery to WebSocket devices). OPTIONS is answered by the endpoint (health checks).
+ * Starts the registrar and IM edge on UDP, TCP, WebSocket and, with a certificate, TLS. Requests whose
+ * Route names us (in a dialog we record-routed; delivery to a WebSocket device whose flow we hold) are
+ * routed on before any handler sees them. OPTIONS is answered by the endpoint (health checks).
  */
 export async function startSignalling(
   ctx: SignallingContext,
@@ -37,13 +38,9 @@ export async function startSignalling(
 ): Promise<SignallingServer> {
   const endpoint = new SipEndpoint();
   endpoint.handle('REGISTER', registerHandler(ctx));
-  const message = messageHandler(ctx, endpoint);
-  endpoint.handle('MESSAGE', async (request, server) => {
-    const token = routedFlowToken(ctx, request);
-    if (token) await relayToFlow(ctx, { endpoint, request, server, token });
-    else await message(request, server);
-  });
-  endpoint.handle('INVITE', inviteHandler(ctx));
+  endpoint.route(looseRouter(ctx, endpoint));
+  endpoint.handle('MESSAGE', messageHandler(ctx, endpoint));
+  endpoint.handle('INVITE', inviteHandler(ctx, endpoint));
   endpoint.handle('ACK', () => undefined); // the 2xx ACK of a storing INVITE: nothing to do
   endpoint.handle('BYE', byeHandler(ctx));
   endpoint.on('handlerError', (err, request) =>

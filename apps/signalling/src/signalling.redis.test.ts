@@ -8,6 +8,15 @@ import { promisify } from 'node:util';
 import { createLogger } from '@pigeonhole/app-runtime';
 import { SipEndpoint } from '@pigeonhole/sip';
 import {
+  Registerer,
+  RegistererState,
+  SessionState,
+  UserAgent,
+  type Invitation,
+  type SessionDescriptionHandler,
+} from 'sip.js';
+import { WebSocket } from 'ws';
+import {
   acceptsConnections,
   freePort,
   startSipp,
@@ -15,6 +24,7 @@ import {
   type TestRedis,
   uniquePrefix,
   waitUntil,
+  withTimeout,
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -50,7 +60,7 @@ beforeAll(async () => {
     registry: new Registry(),
     log: createLogger('signalling', 'silent'),
   });
-  for (const user of ['alice', 'bob', 'carol', 'dave'])
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin'])
     await ctx.users.add(user, `${user}-secret`, DOMAIN);
   scratch = await mkdtemp(join(tmpdir(), 'sipp-'));
   // A self-signed certificate for the TLS listener, made for this run.
@@ -63,6 +73,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     udpPort: 0,
     tcpPort: 0,
+    wsPort: 0,
     tls: {
       port: 0,
       cert: await readFile(join(scratch, 'cert.pem')),
@@ -131,6 +142,31 @@ async function registerDave(port: number, transport: 'u1' | 't1'): Promise<{ con
     flow: { transport: flow, remote: `127.0.0.1:${port}`, edge: ctx.edge },
   });
   return contact;
+}
+
+/**
+ * Runs `body` while sipp plays Dave's registered device with `scenario`, then expects the device to
+ * have played it through; the binding goes away afterwards.
+ */
+async function withDaveDevice(
+  { scenario, transport }: { scenario: string; transport: 'u1' | 't1' },
+  body: () => Promise<void>,
+): Promise<void> {
+  const devicePort = await freePort();
+  const device = startSipp([
+    ...['-sf', scenario, '-t', transport, '-i', '127.0.0.1', '-p', String(devicePort)],
+    ...['-m', '1', '-timeout', '20s'],
+  ]);
+  if (transport === 't1')
+    await waitUntil(() => acceptsConnections(devicePort), 10_000, 'sipp to listen');
+  const contact = await registerDave(devicePort, transport);
+  try {
+    await body();
+    const played = await device.done;
+    expect(played.code, played.output).toBe(0);
+  } finally {
+    await ctx.location.remove(`sip:dave@${DOMAIN}`, contact);
+  }
 }
 
 /** A MESSAGE scenario expecting `status` (and a Warning when given), with a body of `bodyText`. */
@@ -211,17 +247,8 @@ describe.each([
   }, 40_000);
 
   it('forwards a MESSAGE to an online recipient (sipp as its device) and relays its 200', async () => {
-    const to = `sip:dave@${DOMAIN}`;
-    const devicePort = await freePort();
-    const device = startSipp([
-      ...['-sf', DEVICE, '-t', transport, '-i', '127.0.0.1', '-p', String(devicePort)],
-      ...['-m', '1', '-timeout', '20s'],
-    ]);
-    if (transport === 't1')
-      await waitUntil(() => acceptsConnections(devicePort), 10_000, 'sipp to listen');
-    const contact = await registerDave(devicePort, transport);
-    const before = await ctx.messages.count(to);
-    try {
+    const before = await ctx.messages.count(`sip:dave@${DOMAIN}`);
+    await withDaveDevice({ scenario: DEVICE, transport }, async () => {
       const result = await sipp({
         scenario: await messageScenario(200, 'Hi Dave'),
         transport,
@@ -229,13 +256,34 @@ describe.each([
         user: 'alice',
       });
       expect(result.code, result.output).toBe(0);
-      const delivered = await device.done;
-      expect(delivered.code, delivered.output).toBe(0);
-      expect(await ctx.messages.count(to)).toBe(before); // taken by the device, not stored
-    } finally {
-      await ctx.location.remove(to, contact);
-    }
+    });
+    // taken by the device, not stored
+    expect(await ctx.messages.count(`sip:dave@${DOMAIN}`)).toBe(before);
   }, 40_000);
+
+  it.each([
+    [
+      'answered, with ACK and BYE through us',
+      'uac_invite_proxied.xml',
+      'uas_invite_record_routed.xml',
+    ],
+    ['cancelled while it rings', 'uac_invite_cancel.xml', 'uas_invite_cancelled.xml'],
+  ])(
+    'proxies an INVITE to an online recipient (sipp as its device): %s',
+    async (_, caller, callee) => {
+      await withDaveDevice({ scenario: join(SCENARIOS, callee), transport }, async () => {
+        const result = await sipp({
+          scenario: join(SCENARIOS, caller),
+          transport,
+          service: 'dave',
+          user: 'alice',
+        });
+        expect(result.code, result.output).toBe(0);
+      });
+      expect(await ctx.sessions.active()).toBe(0); // proxied end to end: nothing reserved here
+    },
+    40_000,
+  );
 
   it('stores the MESSAGE (202) when the registered device does not answer', async () => {
     const to = `sip:dave@${DOMAIN}`;
@@ -408,15 +456,27 @@ async function inviteScenario(options: {
 describe('large message INVITE', () => {
   it('reserves the MSRP session, answers 200 with our a=path, and ends it on BYE', async () => {
     const scenario = await inviteScenario({ status: 200, largeMessage: true, maxSize: 5_000_000 });
-    const result = await sipp({ scenario, transport: 't1', service: 'carol', user: 'alice' });
+    const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });
     expect(result.code, result.output).toBe(0);
     // BYE ended the reservation: nothing is left bound or reserved.
     expect(await ctx.sessions.active()).toBe(0);
   }, 40_000);
 
+  it('stores for a registered device that never answers (a stale binding), after a few seconds', async () => {
+    const to = `sip:dave@${DOMAIN}`;
+    const contact = await registerDave(await freePort(), 'u1'); // nothing listens there
+    try {
+      const scenario = await inviteScenario({ status: 200, largeMessage: true, maxSize: 1000 });
+      const result = await sipp({ scenario, transport: 't1', service: 'dave', user: 'alice' });
+      expect(result.code, result.output).toBe(0);
+    } finally {
+      await ctx.location.remove(to, contact);
+    }
+  }, 40_000);
+
   it('answers a session-mode INVITE to an offline user with 480', async () => {
     const scenario = await inviteScenario({ status: 480, largeMessage: false, maxSize: 100 });
-    const result = await sipp({ scenario, transport: 't1', service: 'carol', user: 'alice' });
+    const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });
     expect(result.code, result.output).toBe(0);
   }, 40_000);
 
@@ -426,7 +486,7 @@ describe('large message INVITE', () => {
       largeMessage: true,
       maxSize: 500 * 1024 * 1024,
     });
-    const result = await sipp({ scenario, transport: 't1', service: 'carol', user: 'alice' });
+    const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });
     expect(result.code, result.output).toBe(0);
   }, 40_000);
 });
@@ -449,5 +509,73 @@ describe('quota', () => {
     });
     expect(result.code, result.output).toBe(0);
     expect(await ctx.messages.count(to)).toBe(3);
+  }, 40_000);
+});
+
+describe('INVITE to a device on SIP over WebSocket', () => {
+  const globals = globalThis as { WebSocket?: unknown };
+  const saved = globals.WebSocket;
+  // The device answers with an MSRP offer of its own; no media flows in this test.
+  const sdp =
+    'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+    'm=message 9 TCP/MSRP *\r\na=accept-types:text/plain\r\na=path:msrp://127.0.0.1:9/bobsession;tcp\r\n';
+  const fixedSdp = (): SessionDescriptionHandler => ({
+    close: () => undefined,
+    getDescription: () => Promise.resolve({ body: sdp, contentType: 'application/sdp' }),
+    hasDescription: (type) => type === 'application/sdp',
+    setDescription: () => Promise.resolve(),
+    sendDtmf: () => false,
+  });
+  let invitations: (invitation: Invitation) => void = () => undefined;
+  let ua: UserAgent;
+
+  beforeAll(async () => {
+    globals.WebSocket = WebSocket;
+    ua = new UserAgent({
+      uri: UserAgent.makeURI(`sip:dave@${DOMAIN}`),
+      transportOptions: { server: `ws://127.0.0.1:${server.ws?.port ?? 0}` },
+      authorizationUsername: 'dave',
+      authorizationPassword: 'dave-secret',
+      logBuiltinEnabled: false,
+      sessionDescriptionHandlerFactory: fixedSdp,
+      delegate: { onInvite: (invitation) => invitations(invitation) },
+    });
+    await ua.start();
+    const registerer = new Registerer(ua);
+    const registered = new Promise<void>((resolve) =>
+      registerer.stateChange.addListener((state) => {
+        if (state === RegistererState.Registered) resolve();
+      }),
+    );
+    await registerer.register();
+    await withTimeout(registered, 5000, 'SIP.js to register');
+  });
+
+  afterAll(async () => {
+    await ua.stop();
+    globals.WebSocket = saved;
+  });
+
+  it('proxies it over the device connection; ACK and BYE from a UDP caller follow the flow token', async () => {
+    const ended = withTimeout(
+      new Promise<void>((resolve) => {
+        invitations = (invitation) => {
+          invitation.stateChange.addListener((state) => {
+            if (state === SessionState.Terminated) resolve();
+          });
+          void invitation.accept();
+        };
+      }),
+      20_000,
+      'the call to reach the device and end with the BYE',
+    );
+    const result = await sipp({
+      scenario: join(SCENARIOS, 'uac_invite_proxied.xml'),
+      transport: 'u1',
+      service: 'dave',
+      user: 'alice',
+    });
+    expect(result.code, result.output).toBe(0);
+    await ended;
   }, 40_000);
 });

@@ -98,20 +98,25 @@ export class DigestAuthenticator {
     return { ok: true, user: get('username') };
   }
 
+  /**
+   * A nonce is its issue time, 8 random bytes (two challenges in the same millisecond must differ, or
+   * their nonce counts would collide, RFC 7616 §3.3) and a MAC over both: checked without any state.
+   */
   #newNonce(): string {
-    const issued = Buffer.alloc(8);
-    issued.writeBigUInt64BE(BigInt(Date.now()));
-    const mac = createHmac('sha256', this.#secret).update(issued).digest().subarray(0, 16);
-    return Buffer.concat([issued, mac]).toString('base64url');
+    const stamped = Buffer.alloc(16);
+    stamped.writeBigUInt64BE(BigInt(Date.now()));
+    randomBytes(8).copy(stamped, 8);
+    const mac = createHmac('sha256', this.#secret).update(stamped).digest().subarray(0, 16);
+    return Buffer.concat([stamped, mac]).toString('base64url');
   }
 
   #nonceValid(nonce: string): boolean {
     const bytes = Buffer.from(nonce, 'base64url');
-    if (bytes.length !== 24) return false;
-    const issued = bytes.subarray(0, 8);
-    const mac = createHmac('sha256', this.#secret).update(issued).digest().subarray(0, 16);
-    if (!timingSafeEqual(mac, bytes.subarray(8))) return false;
-    return Date.now() - Number(issued.readBigUInt64BE()) < this.#ttlMs;
+    if (bytes.length !== 32) return false;
+    const stamped = bytes.subarray(0, 16);
+    const mac = createHmac('sha256', this.#secret).update(stamped).digest().subarray(0, 16);
+    if (!timingSafeEqual(mac, bytes.subarray(16))) return false;
+    return Date.now() - Number(stamped.readBigUInt64BE()) < this.#ttlMs;
   }
 
   #countGrows(nonce: string, nc: number): boolean {

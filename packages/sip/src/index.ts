@@ -24,9 +24,12 @@ export {
   type EndpointEvents,
   type EndpointOptions,
   type InviteOutcome,
+  type ForwardingOptions,
   type RequestHandler,
+  type RequestRouter,
   type ServerContext,
 } from './sip-endpoint.js';
+export { viaTarget } from './via-target.js';
 export {
   ServerTransaction,
   DEFAULT_TIMERS,
@@ -54,7 +57,7 @@ export {
   type DialogState,
   type InDialogRequest,
 } from './dialog.js';
-export { forwardedRequest, type ForwardOptions } from './proxy.js';
+export { forwardedRequest, popOwnRoutes, uriTarget, type ForwardOptions } from './proxy.js';
 export {
   buildRequest,
   ackForFailure,

@@ -6,11 +6,13 @@ import { ClientLayer, type SendOptions } from './client-layer.js';
 import { Dialog, dialogKey, type DialogOwner } from './dialog.js';
 import { markReceived, transactionKey } from './incoming.js';
 import { forwardedRequest, type ForwardOptions } from './proxy.js';
+import { viaTarget } from './via-target.js';
 import { createResponse, type ResponseOptions } from './responses.js';
 import { DEFAULT_TIMERS, ServerTransaction, type TimerValues } from './server-transaction.js';
 import type { SipLimits } from './sip-parser.js';
 import type { SipMessage, SipRequest, SipResponse } from './sip-message.js';
 import { SipTransports, type Flow, type ListenOptions, type RequestTarget } from './transports.js';
+import { serializeSipMessage } from './sip-serializer.js';
 import { buildRequest, type OutgoingRequest } from './uac-requests.js';
 
 /** What a request handler answers with. */
@@ -25,11 +27,25 @@ export interface ServerContext {
   readonly dialog: Dialog | undefined;
   /** Sends a response built from the request (Via, From, To + tag, Call-ID, CSeq copied). */
   reply(status: number, options?: ResponseOptions): void;
-  /** Sends a response built elsewhere, e.g. one relayed from {@link SipEndpoint.forward}. */
+  /** Sends a response built elsewhere; a 2xx to an INVITE makes our dialog (we are its UAS). */
   send(response: SipResponse): void;
+  /**
+   * Sends on a response that came from the next hop of {@link SipEndpoint.forward}: as a proxy we are
+   * in no dialog, a 2xx included (RFC 3261 §16.7).
+   */
+  relay(response: SipResponse): void;
 }
 
 export type RequestHandler = (request: SipRequest, context: ServerContext) => void | Promise<void>;
+
+/**
+ * Sees every request before method dispatch; returns the work when it takes the request (a proxy's
+ * loose routing of requests whose Route names us, RFC 3261 §16.4), undefined to leave it to handlers.
+ */
+export type RequestRouter = (
+  request: SipRequest,
+  context: ServerContext,
+) => Promise<void> | undefined;
 
 /** Events of an endpoint: failures a log should see; the stack itself never logs. */
 export interface EndpointEvents {
@@ -53,6 +69,9 @@ export interface EndpointOptions {
   readonly tlsClient?: ConnectionOptions;
 }
 
+/** How a request is forwarded and, for an INVITE, followed. */
+export type ForwardingOptions = ForwardOptions & Pick<SendOptions, 'signal' | 'onProvisional'>;
+
 /** The outcome of an INVITE: its final response, and the dialog when that was a 2xx (ACK sent). */
 export interface InviteOutcome {
   readonly response: SipResponse;
@@ -69,6 +88,7 @@ export interface InviteOutcome {
 export class SipEndpoint extends EventEmitter<EndpointEvents> {
   readonly transports: SipTransports;
   readonly #handlers = new Map<string, RequestHandler>();
+  #router: RequestRouter | undefined;
   readonly #transactions = new Map<string, ServerTransaction>();
   readonly #dialogs = new Map<string, Dialog>();
   readonly #timers: TimerValues;
@@ -96,6 +116,12 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
   /** Handles requests of `method`. */
   handle(method: string, handler: RequestHandler): this {
     this.#handlers.set(method.toUpperCase(), handler);
+    return this;
+  }
+
+  /** Sets the router that may take requests before their method's handler (see {@link RequestRouter}). */
+  route(router: RequestRouter): this {
+    this.#router = router;
     return this;
   }
 
@@ -153,17 +179,40 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
   /**
    * Forwards a request statefully as a proxy (RFC 3261 §16.6): a copy with Max-Forwards decremented
    * and our Via on top goes to `target` in a client transaction; the final response comes back with
-   * our Via removed, ready for `context.send()`.
+   * our Via removed, ready for `context.relay()`. For an INVITE, provisional responses (but 100,
+   * §16.7 step 5) reach `onProvisional` the same way, and aborting `signal` CANCELs the branch (§16.10).
    * @throws SipError status 483 when Max-Forwards is 0; 408/503 like {@link SipEndpoint.request}.
    */
   async forward(
     request: SipRequest,
     target: RequestTarget,
-    options: ForwardOptions = {},
+    options: ForwardingOptions = {},
   ): Promise<SipResponse> {
-    const { response } = await this.#client.send(forwardedRequest(request, options), target);
-    response.removeFirst('Via');
+    const { onProvisional, signal } = options;
+    const { response } = await this.#client.send(forwardedRequest(request, options), target, {
+      signal,
+      onProvisional:
+        onProvisional &&
+        ((provisional) => {
+          if (provisional.status === 100) return;
+          provisional.removeFirstValue('Via');
+          onProvisional(provisional);
+        }),
+    });
+    response.removeFirstValue('Via');
     return response;
+  }
+
+  /**
+   * Forwards a request that has no transaction, the ACK of a 2xx (RFC 3261 §16.6, §17.1.1.3): sent
+   * once with our Via; its retransmissions follow the 2xx's.
+   */
+  async forwardStateless(
+    request: SipRequest,
+    target: RequestTarget,
+    options: ForwardOptions = {},
+  ): Promise<void> {
+    await this.#client.sendStateless(forwardedRequest(request, options), target);
   }
 
   /** Server transactions alive now. */
@@ -193,7 +242,9 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
       // A 2xx to an INVITE whose transaction ended: its ACK was lost (RFC 3261 §13.2.2.4).
       if (message.cseq.method === 'INVITE' && message.status < 300) {
         const key = dialogKey(message.callId, tag(message.from), tag(message.to));
-        this.#dialogs.get(key)?.retransmitted2xx();
+        const dialog = this.#dialogs.get(key);
+        if (dialog) dialog.retransmitted2xx();
+        else void this.#forwardStray2xx(message);
       }
       return;
     }
@@ -222,6 +273,24 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     void this.#dispatch(message, { flow, transaction, dialog });
   }
 
+  /**
+   * A retransmitted 2xx of an INVITE we proxied: its transaction is over, so it goes on statelessly to
+   * the Via below ours (RFC 3261 §16.7 step 4, RFC 6026 §8.1). Anything else unmatched is dropped.
+   */
+  async #forwardStray2xx(response: SipResponse): Promise<void> {
+    const [ours, next] = response.via;
+    const transport = ours && viaTarget(ours)?.transport;
+    const local = transport && this.transports.local(transport);
+    const target = next && viaTarget(next);
+    if (!local || !target || ours?.host !== local.address || ours.port !== local.port) return;
+    response.removeFirstValue('Via');
+    try {
+      (await this.transports.flowTo(target)).send(serializeSipMessage(response));
+    } catch {
+      // The upstream flow is gone: the UAS stops retransmitting after 64*T1 anyway.
+    }
+  }
+
   /** RFC 3261 §9.2: a CANCEL names its INVITE by the same branch; 200 for it, 487 for the INVITE. */
   #cancel(cancel: SipRequest, transaction: ServerTransaction): void {
     const invite = this.#transactions.get(transactionKey(cancel, 'INVITE'));
@@ -239,7 +308,13 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     const { transaction, flow } = context;
     const handler = this.#handlers.get(request.method);
     if (!transaction) {
-      await handler?.(request, { ...context, reply: () => undefined, send: () => undefined });
+      const none = (): void => undefined;
+      const server = { ...context, reply: none, send: none, relay: none };
+      try {
+        await (this.#router?.(request, server) ?? handler?.(request, server));
+      } catch (err) {
+        this.emit('handlerError', err, request);
+      }
       return;
     }
     let dialog = context.dialog;
@@ -260,10 +335,12 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
       },
       reply,
       send,
+      relay: (response) => transaction.respond(response),
     };
-    if (!handler) return this.#unhandled(request, server);
+    const routed = this.#router?.(request, server);
+    if (!routed && !handler) return this.#unhandled(request, server);
     try {
-      await handler(request, server);
+      await (routed ?? handler?.(request, server));
     } catch (err) {
       this.emit('handlerError', err, request);
       reply(500);

@@ -125,6 +125,21 @@ abstract class SipMessageBase {
     this.#memo = undefined;
   }
 
+  /**
+   * Removes the first value of a comma-separable header (the top Via or Route), keeping the others of
+   * the same line: `Via: a, b` becomes `Via: b` (RFC 3261 §7.3.1, §16.4, §16.7 step 3).
+   */
+  removeFirstValue(name: string): void {
+    const wanted = canonicalName(name);
+    const index = this.#headers.findIndex(([n]) => n === wanted);
+    const line = this.#headers[index];
+    if (!line) return;
+    const rest = splitCommas(line[1]).slice(1);
+    if (rest.length === 0) this.#headers.splice(index, 1);
+    else this.#headers[index] = [wanted, rest.join(', ')];
+    this.#memo = undefined;
+  }
+
   #memoized<TValue>(key: string, parse: () => TValue): TValue {
     this.#memo ??= new Map();
     if (this.#memo.has(key)) return this.#memo.get(key) as TValue;

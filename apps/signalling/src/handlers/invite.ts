@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { buildMsrpSdp, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
-import { aorOf, type RequestHandler, type ServerContext, type SipRequest } from '@pigeonhole/sip';
+import {
+  aorOf,
+  type RequestHandler,
+  type ServerContext,
+  type SipEndpoint,
+  type SipRequest,
+} from '@pigeonhole/sip';
 import { StoreError, StoreErrorCode } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
+import { forwardInvite } from './forward-invite.js';
 import { authenticate } from './register.js';
 
 /** OMA SIMPLE IM's feature tag of large message mode. */
@@ -25,12 +32,13 @@ export function isLargeMessage(request: SipRequest, media: MsrpMedia | undefined
 }
 
 /**
- * INVITE for an offline user of ours. Large message mode: check the quota and the announced size, reserve
- * the MSRP session in Redis, then answer `200 OK` with our `a=path` (a media instance); the sender
- * connects and sends the message over MSRP. Not stored → `603 Decline` + Warning. A conversation
- * (session mode) to an offline user → `480`.
+ * INVITE for a user of ours. Online (a contact takes the call): proxied to it, see {@link forwardInvite}.
+ * Offline, in large message mode: check the quota and the announced size, reserve the MSRP session in
+ * Redis, then answer `200 OK` with our `a=path` (a media instance); the sender connects and sends the
+ * message over MSRP. Not stored → `603 Decline` + Warning. A conversation (session mode) to an offline
+ * user → `480`.
  */
-export function inviteHandler(ctx: SignallingContext): RequestHandler {
+export function inviteHandler(ctx: SignallingContext, endpoint: SipEndpoint): RequestHandler {
   return async (request, server) => {
     if (
       request.from.uri.host === ctx.domain &&
@@ -41,6 +49,8 @@ export function inviteHandler(ctx: SignallingContext): RequestHandler {
     if (target.host !== ctx.domain || !target.user || !(await ctx.users.exists(target.user))) {
       return server.reply(404, { reason: 'No such user' });
     }
+    const to = `sip:${target.user}@${ctx.domain}`;
+    if (await forwardInvite(ctx, { endpoint, request, server, to })) return;
     const media = request.contentType?.startsWith('application/sdp')
       ? parseMsrpSdp(request.body.toString('utf8'))
       : undefined;
@@ -48,7 +58,7 @@ export function inviteHandler(ctx: SignallingContext): RequestHandler {
     // RFC 4975 §8.5: the offerer connects; an offer that insists on being passive cannot store here.
     if (!media?.path.length || media.setup === 'passive')
       return server.reply(488, { reason: 'MSRP offer with a path needed' });
-    await reserve(ctx, { request, server, media, to: `sip:${target.user}@${ctx.domain}` });
+    await reserve(ctx, { request, server, media, to });
   };
 }
 

@@ -44,7 +44,7 @@ export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): R
     if (answer) {
       ctx.figures.add('forwarded');
       ctx.metrics.forwarded.inc();
-      return server.send(answer);
+      return server.relay(answer);
     }
     await store(ctx, { request, server, to, online });
   };
