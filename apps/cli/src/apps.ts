@@ -16,7 +16,7 @@ export const APPS: readonly AppSpec[] = [
     name: 'signalling',
     listens: (e) =>
       `SIP udp ${e.SIP_HOST}:${e.SIP_UDP_PORT}, tcp ${e.SIP_HOST}:${e.SIP_TCP_PORT}, ws ${e.SIP_HOST}:${e.SIP_WS_PORT}` +
-      `${e.TLS_CERT_FILE ? `, tls ${e.SIP_HOST}:${e.SIP_TLS_PORT}` : ''}, domain ${e.SIP_DOMAIN}`,
+      `${e.TLS_CERT_FILE ? `, tls ${e.SIP_HOST}:${e.SIP_TLS_PORT}, wss ${e.SIP_HOST}:${e.SIP_WSS_PORT}` : ''}, domain ${e.SIP_DOMAIN}`,
   },
   {
     name: 'media',

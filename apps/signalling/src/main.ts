@@ -43,6 +43,7 @@ await runApp({
         env.TLS_CERT_FILE && env.TLS_KEY_FILE
           ? {
               port: env.SIP_TLS_PORT,
+              wssPort: env.SIP_WSS_PORT,
               cert: readFileSync(env.TLS_CERT_FILE),
               key: readFileSync(env.TLS_KEY_FILE),
             }
@@ -54,6 +55,7 @@ await runApp({
         tcp: server.tcp.port,
         ws: server.ws?.port,
         tls: server.tls?.port,
+        wss: server.wss?.port,
         domain: env.SIP_DOMAIN,
       },
       'SIP listening',

@@ -13,8 +13,16 @@ export interface SignallingListen {
   readonly tcpPort: number;
   /** SIP over WebSocket (RFC 7118); undefined: no WebSocket listener. */
   readonly wsPort?: number;
-  /** SIP over TLS (RFC 3261 §26.2) with this certificate and key; undefined: no TLS listener. */
-  readonly tls?: { readonly port: number; readonly cert: Buffer; readonly key: Buffer };
+  /**
+   * SIP over TLS (RFC 3261 §26.2) and, with `wssPort`, over secure WebSocket (RFC 7118), with this
+   * certificate and key; undefined: neither listener.
+   */
+  readonly tls?: {
+    readonly port: number;
+    readonly wssPort?: number;
+    readonly cert: Buffer;
+    readonly key: Buffer;
+  };
 }
 
 /** A running signalling server. */
@@ -24,6 +32,7 @@ export interface SignallingServer {
   readonly tcp: AddressInfo;
   readonly ws: AddressInfo | undefined;
   readonly tls: AddressInfo | undefined;
+  readonly wss: AddressInfo | undefined;
   close(): Promise<void>;
 }
 
@@ -58,12 +67,22 @@ export async function startSignalling(
     listen.wsPort === undefined
       ? undefined
       : await endpoint.listenWs({ host: listen.host, port: listen.wsPort });
-  const tls = listen.tls
-    ? await endpoint.listenTls({
-        host: listen.host,
-        port: listen.tls.port,
-        tls: { cert: listen.tls.cert, key: listen.tls.key },
-      })
-    : undefined;
-  return { endpoint, udp, tcp, ws, tls, close: () => endpoint.close() };
+  const { tls, wss } = listen.tls
+    ? await listenSecure(endpoint, { host: listen.host, ...listen.tls })
+    : { tls: undefined, wss: undefined };
+  return { endpoint, udp, tcp, ws, tls, wss, close: () => endpoint.close() };
+}
+
+/** The TLS listener and, when a port is given, the secure WebSocket one, on the same certificate. */
+async function listenSecure(
+  endpoint: SipEndpoint,
+  options: { host: string; port: number; wssPort?: number; cert: Buffer; key: Buffer },
+): Promise<{ tls: AddressInfo; wss: AddressInfo | undefined }> {
+  const { host, cert, key } = options;
+  const tls = await endpoint.listenTls({ host, port: options.port, tls: { cert, key } });
+  const wss =
+    options.wssPort === undefined
+      ? undefined
+      : await endpoint.listenWs({ host, port: options.wssPort, tls: { cert, key } });
+  return { tls, wss };
 }

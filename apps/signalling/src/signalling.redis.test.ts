@@ -76,6 +76,7 @@ beforeAll(async () => {
     wsPort: 0,
     tls: {
       port: 0,
+      wssPort: 0,
       cert: await readFile(join(scratch, 'cert.pem')),
       key: await readFile(join(scratch, 'key.pem')),
     },
@@ -344,6 +345,32 @@ describe('signalling over TLS', () => {
       await ctx.location.removeAll(`sip:bob@${DOMAIN}`);
     } finally {
       await device.close();
+    }
+  });
+
+  it('answers SIP over secure WebSocket (RFC 7118) on the same certificate', async () => {
+    const socket = new WebSocket(`wss://127.0.0.1:${server.wss?.port ?? 0}`, 'sip', {
+      rejectUnauthorized: false, // the certificate is self-signed for this run
+    });
+    const answer = withTimeout(
+      new Promise<string>((resolve, reject) => {
+        socket.once('message', (data: Buffer) => resolve(data.toString()));
+        socket.once('error', reject);
+      }),
+      5000,
+      'the answer over wss',
+    );
+    socket.once('open', () =>
+      socket.send(
+        `OPTIONS sip:${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKwss1\r\n` +
+          `From: <sip:bob@${DOMAIN}>;tag=w1\r\nTo: <sip:${DOMAIN}>\r\nCall-ID: wss-1\r\nCSeq: 1 OPTIONS\r\n` +
+          'Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
+      ),
+    );
+    try {
+      expect(await answer).toMatch(/^SIP\/2\.0 200 /);
+    } finally {
+      socket.close();
     }
   });
 });

@@ -40,6 +40,11 @@ export const VARIABLES = {
     expected: PORT,
     description: 'SIP over TLS, when TLS_CERT_FILE is set',
   },
+  SIP_WSS_PORT: {
+    schema: port(5067),
+    expected: PORT,
+    description: 'SIP over secure WebSocket (RFC 7118), when TLS_CERT_FILE is set',
+  },
   SIP_USERS: {
     schema: z
       .string()
