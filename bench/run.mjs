@@ -42,8 +42,8 @@ const SUITES = [
     name: 'signalling',
     filter: '@pigeonhole/signalling',
     args: quick
-      ? ['--rates', '2000', '--seconds', '3']
-      : ['--rates', '2000,5000,8000', '--seconds', '10'],
+      ? ['--from', '2000', '--max', '4000', '--bisect', '0', '--runs', '1', '--seconds', '2']
+      : ['--from', '1000', '--max', '32000', '--bisect', '2', '--runs', '3', '--seconds', '5'],
   },
   {
     name: 'delivery',
