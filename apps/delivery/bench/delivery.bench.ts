@@ -2,26 +2,28 @@
 //  1. REGISTER → the last of N stored pager messages delivered, in order, through the running
 //     signalling and delivery apps (their builds, as processes), vs Kamailio msilo's REGISTER-triggered
 //     dump (unordered) when kamailio is installed (bench/msilo); otherwise msilo's column is empty.
-//  2. Large-message delivery MB/s, Redis → INVITE + MSRP → a loopback receiver, vs a raw pump that reads
-//     the same chunk keys with GET and writes them to a loopback socket.
+//  2. Large-message delivery MB/s, Redis → INVITE + MSRP → a loopback receiver, by the delivery app as a
+//     process (its peak RSS read from /proc), vs a raw pump that reads the same chunk keys with GET and
+//     writes them to a loopback socket.
 // Usage: pnpm --filter @pigeonhole/delivery bench [--n 1000 --runs 3 --mb 1024]
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SipEndpoint } from '@pigeonhole/sip';
-import { MessageStore, storeKeys, type StoredMessage } from '@pigeonhole/store';
+import { DeliverProducer } from '@pigeonhole/queue';
+import { LocationStore, MessageStore, storeKeys, type StoredMessage } from '@pigeonhole/store';
 import {
   msiloScript,
   startAppProcess,
   startTestRedis,
   uniquePrefix,
+  waitUntil,
   withMsilo,
   withTimeout,
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
-import { deliverInbox } from '../src/deliver-inbox.js';
-import { startDeliveryHarness } from '../test/delivery-harness.js';
 import { storeLarge } from '../test/large-body.js';
 import { MsrpDevice } from '../test/msrp-device.js';
 
@@ -143,9 +145,23 @@ async function msiloDrain(): Promise<number[]> {
   return runs ?? [];
 }
 
-/** Large-message delivery, Redis → MSRP receiver (MB/s per run) and the raw pump baseline. */
-async function largeDelivery(): Promise<{ delivered: number[]; raw: number[] }> {
-  const harness = await startDeliveryHarness();
+/**
+ * Large-message delivery, Redis → MSRP receiver, by the delivery app as its own process (MB/s per run,
+ * and that process's peak RSS), and the raw pump baseline from this process.
+ */
+async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; workerRss: number }> {
+  const redis = await startTestRedis({ appendfsync: 'everysec' });
+  const prefix = uniquePrefix('bench');
+  const worker = await startAppProcess({
+    root: ROOT,
+    script: 'apps/delivery/dist/main.js',
+    env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', DELIVERY_OPS_PORT: '0' },
+    readyMessage: 'delivery worker running',
+  });
+  const client = new Redis(redis.url);
+  const messages = new MessageStore({ client, prefix });
+  const location = new LocationStore({ client, prefix });
+  const deliver = new DeliverProducer({ url: redis.url });
   const device = await new MsrpDevice({ hash: false }).start();
   const sink = createServer((socket) => socket.resume());
   sink.listen(0, '127.0.0.1');
@@ -155,12 +171,12 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[] }> 
   try {
     for (let run = 0; run < RUNS; run++) {
       const aor = `sip:large${run}@localhost`;
-      const { id } = await storeLarge(harness.deps.messages, aor, MB * 1024 * 1024);
-      const message = await harness.deps.messages.get(aor, id);
+      const { id } = await storeLarge(messages, aor, MB * 1024 * 1024);
+      const message = await messages.get(aor, id);
       if (!message) throw new Error('stored message not found');
       const port = (sink.address() as AddressInfo).port;
-      raw.push(await rawPump(harness.client, { message, prefix: harness.prefix, port }));
-      await harness.deps.location.put(aor, {
+      raw.push(await rawPump(client, { message, prefix, port }));
+      await location.put(aor, {
         contact: device.contact(`large${run}`),
         expiresAt: Date.now() + 600_000,
         params: {},
@@ -169,16 +185,26 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[] }> 
         flow: { transport: 'udp', remote: '127.0.0.1:1', edge: 'sip:127.0.0.1' },
       });
       const startedAt = now();
-      const outcome = await deliverInbox(harness.deps, aor);
-      if (outcome.delivered !== 1) throw new Error(`large delivery: ${JSON.stringify(outcome)}`);
+      await deliver.enqueue({ aor, reason: 'register' });
+      await waitUntil(() => device.received.length > run, 600_000, 'the large message');
       delivered.push((MB * 1.048576) / ((now() - startedAt) / 1000));
+      await waitUntil(async () => (await messages.count(aor)) === 0, 10_000, 'the removal');
     }
+    return { delivered, raw, workerRss: await peakRss(worker.child.pid) };
   } finally {
     sink.close();
     await device.close();
-    await harness.close();
+    await deliver.close();
+    await worker.stop();
+    await client.quit();
+    await redis.destroy();
   }
-  return { delivered, raw };
+}
+
+/** A process's peak resident set (VmHWM), in MB. */
+async function peakRss(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 /** Reads the message's chunk keys with GET (a window of 4) and writes them to a loopback socket. */
@@ -221,7 +247,7 @@ console.log(
   } | ${msilo.length ? (msiloMs / median(drain)).toFixed(2) : '-'}`,
 );
 console.log(
-  `peak RSS of the bench process, worker and receiver in one (MB) | ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} | |`,
+  `peak RSS of the delivery worker process during the large deliveries (MB) | ${large.workerRss.toFixed(0)} | |`,
 );
 console.log(
   `large delivery MB/s (baseline: raw GET + socket write) | ${median(large.delivered).toFixed(0)} | ${median(large.raw).toFixed(0)} | ${(median(large.delivered) / median(large.raw)).toFixed(2)}`,
