@@ -3,6 +3,7 @@ import type { StoreKeys } from './keys.js';
 import { EXPIRY_GRACE_SECONDS, type ChunkOptions, type StoreLimits } from './limits.js';
 import { runScript, type RedisClient } from './scripts.js';
 import { ByteRanges } from './byte-ranges.js';
+import { ChunkAssembler } from './chunk-assembler.js';
 import {
   StoreError,
   StoreErrorCode,
@@ -64,6 +65,7 @@ export class LargeMessageWriter extends Writable {
   #sequentialOffset = 0;
   #end = 0;
   readonly #written = new ByteRanges();
+  readonly #assembler: ChunkAssembler;
   #inFlight = 0;
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
@@ -76,6 +78,7 @@ export class LargeMessageWriter extends Writable {
     super({ highWaterMark: context.chunks.chunkBytes, autoDestroy: false });
     this.#ctx = context;
     this.#reserved = context.reserved;
+    this.#assembler = new ChunkAssembler(context.chunks.chunkBytes);
   }
 
   /** The message id (visible in the inbox after commit). */
@@ -113,7 +116,13 @@ export class LargeMessageWriter extends Writable {
     this.#throwIfClosed();
     this.#end = Math.max(this.#end, end);
     this.#written.add(offset, end);
-    this.#send(offset, data);
+    if (this.#assembler.accepts(offset)) {
+      for (const whole of this.#assembler.add(offset, data)) this.#send(whole.offset, whole.data);
+    } else {
+      // Out of order: what is held goes first, so that a later write still wins where they overlap.
+      this.#sendAssembled();
+      this.#send(offset, data);
+    }
     while (this.#inFlight > this.#ctx.chunks.maxInFlightBytes && !this.#failure) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
@@ -122,6 +131,7 @@ export class LargeMessageWriter extends Writable {
 
   /** Resolves once every write so far has been acknowledged by Redis. */
   async flush(): Promise<void> {
+    this.#sendAssembled();
     while (this.#inFlight > 0)
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     this.#throwIfFailed();
@@ -198,6 +208,7 @@ export class LargeMessageWriter extends Writable {
   async abort(): Promise<void> {
     if (this.#outcome === 'committed' || this.#outcome === 'aborted') return;
     this.#outcome = 'aborted';
+    this.#assembler.take(); // never sent: nothing to clean up for it
     await this.flush().catch(() => undefined);
     const { client, keys, aor, id } = this.#ctx;
     await runScript(client, 'abortLarge', {
@@ -261,6 +272,12 @@ export class LargeMessageWriter extends Writable {
     return this.#growth.catch((err: unknown) => {
       throw this.#fail(err instanceof StoreError ? err : unavailable(err, 'reserve'));
     });
+  }
+
+  /** Sends the part of a chunk the assembler holds, if any. */
+  #sendAssembled(): void {
+    const held = this.#assembler.take();
+    if (held) this.#send(held.offset, held.data);
   }
 
   /** Sends `data` as SETRANGEs into the chunk keys it spans, each key with the pending TTL. */
