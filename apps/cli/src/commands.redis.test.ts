@@ -138,4 +138,38 @@ describe('the pigeonhole command', () => {
     expect((await pigeonhole('stats')).stdout).toContain('recipients with stored messages: 0');
     expect(await storedOnDashboard('sip:bob@localhost')).toBe('none');
   }, 120_000);
+  it('waits with --wait for the stored, then the delivered notification (RFC 5438)', async () => {
+    const sending = pigeonhole(
+      ...['send', '--from', 'alice', '--password', 'secret', '--to', 'bob', '--text', 'Ping'],
+      ...['--wait', 'delivered', '--timeout', '60'],
+    );
+    // Bob is offline: the message is stored first; then Bob listens and his client says delivered.
+    await waitUntil(
+      async () => (await pigeonhole('stats')).stdout.includes('sip:bob@localhost  1 message'),
+      30_000,
+      'the message to be stored for Bob',
+    );
+    const listen = await pigeonhole(
+      ...[
+        'listen',
+        '--as',
+        'bob',
+        '--password',
+        'secret',
+        '--out',
+        join(dir, 'ping'),
+        '--count',
+        '1',
+      ],
+    );
+    expect(listen.code, listen.stderr).toBe(0);
+    const sent = await sending;
+    expect(sent.stdout).toContain('pager message to bob: 202 Accepted');
+    const lines = sent.stdout.split('\n');
+    expect(lines.indexOf('notification: processing stored')).toBeGreaterThan(-1);
+    expect(lines.indexOf('notification: delivery delivered')).toBeGreaterThan(
+      lines.indexOf('notification: processing stored'),
+    );
+    expect(sent.code, sent.stdout + sent.stderr).toBe(0);
+  }, 120_000);
 });

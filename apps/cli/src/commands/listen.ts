@@ -15,7 +15,7 @@ import {
   type SessionHandler,
 } from '@pigeonhole/msrp';
 import { aorOf, type ServerContext, type SipRequest } from '@pigeonhole/sip';
-import { openAccount, type SipAccount } from './sip-account.js';
+import { openAccount, register, type SipAccount } from './sip-account.js';
 import { UsageError } from './usage-error.js';
 
 /** What is written next to each received body. */
@@ -84,25 +84,6 @@ export async function listenCommand(
     await msrp.close();
     await account.close();
   }
-}
-
-async function register(account: SipAccount, expires: number): Promise<void> {
-  const response = await account.endpoint.request(
-    {
-      method: 'REGISTER',
-      uri: `sip:${account.domain}`,
-      from: `<sip:${account.user}@${account.domain}>`,
-      to: `<sip:${account.user}@${account.domain}>`,
-      headers: [
-        ['Contact', `<${account.contact}>`],
-        ['Expires', String(expires)],
-      ],
-    },
-    account.server,
-    { credentials: account },
-  );
-  if (response.status !== 200)
-    throw new Error(`REGISTER answered ${response.status} ${response.reason}`);
 }
 
 /** The messages received so far, written to disk in arrival order. */

@@ -31,3 +31,23 @@ export async function openAccount(
     close: () => endpoint.close(),
   };
 }
+
+/** REGISTERs the account's contact for `expires` seconds (0 removes it), answering the challenge. */
+export async function register(account: SipAccount, expires: number): Promise<void> {
+  const response = await account.endpoint.request(
+    {
+      method: 'REGISTER',
+      uri: `sip:${account.domain}`,
+      from: `<sip:${account.user}@${account.domain}>`,
+      to: `<sip:${account.user}@${account.domain}>`,
+      headers: [
+        ['Contact', `<${account.contact}>`],
+        ['Expires', String(expires)],
+      ],
+    },
+    account.server,
+    { credentials: account },
+  );
+  if (response.status !== 200)
+    throw new Error(`REGISTER answered ${response.status} ${response.reason}`);
+}

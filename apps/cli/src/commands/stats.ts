@@ -14,7 +14,7 @@ export async function statsCommand(env: Env, print: (line: string) => void): Pro
       print(`recipients with stored messages: ${recipients.length}`);
       for (const r of recipients)
         print(
-          `  ${r.aor}  ${r.count} messages, ${r.bytes} bytes, oldest ${age(r.oldestCreatedAt)}`,
+          `  ${r.aor}  ${r.count} ${r.count === 1 ? 'message' : 'messages'}, ${r.bytes} bytes, oldest ${age(r.oldestCreatedAt)}`,
         );
       const totals = new Map<string, number>();
       for (const minute of lastMinutes)
