@@ -22,25 +22,34 @@ export type ServerTransactionState =
  */
 export class ServerTransaction {
   state: ServerTransactionState;
+  readonly isInvite: boolean;
+  readonly timers: TimerValues;
+  #request: SipRequest | undefined;
   #last: Buffer | undefined;
   readonly #timers = new TimerSet();
   readonly #onTerminated: () => void;
-  readonly #cancel = new AbortController();
+  // Made on first use: a MESSAGE transaction is never cancelled, and thousands linger for Timer J.
+  #cancel: AbortController | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     options: { readonly timers: TimerValues; readonly onTerminated: () => void },
   ) {
-    this.state = request.method === 'INVITE' ? 'proceeding' : 'trying';
+    this.#request = request;
+    this.isInvite = request.method === 'INVITE';
+    this.state = this.isInvite ? 'proceeding' : 'trying';
     this.timers = options.timers;
     this.#onTerminated = options.onTerminated;
   }
 
-  readonly timers: TimerValues;
-
-  get isInvite(): boolean {
-    return this.request.method === 'INVITE';
+  /**
+   * The request; undefined once a non-INVITE transaction completed: for the 32 s of Timer J over UDP it
+   * keeps only its response's bytes (at thousands of MESSAGEs a second, the parsed requests would fill
+   * the heap and lengthen garbage collections).
+   */
+  get request(): SipRequest | undefined {
+    return this.#request;
   }
 
   /** Sends a response (provisional or final) along the request's flow. */
@@ -61,6 +70,7 @@ export class ServerTransaction {
     this.state = 'completed';
     const reliable = this.flow.transport !== 'udp';
     if (!this.isInvite) {
+      this.#request = undefined;
       this.#timers.after(reliable ? 0 : 64 * this.timers.T1, () => this.#terminate()); // Timer J
       return;
     }
@@ -70,6 +80,7 @@ export class ServerTransaction {
 
   /** Aborted when a CANCEL ended this INVITE transaction (RFC 3261 §9.2): stop working on it. */
   get signal(): AbortSignal {
+    this.#cancel ??= new AbortController();
     return this.#cancel.signal;
   }
 
@@ -85,6 +96,7 @@ export class ServerTransaction {
   cancel(terminated: SipResponse): boolean {
     if (!this.pending) return false;
     this.respond(terminated);
+    this.#cancel ??= new AbortController();
     this.#cancel.abort();
     return true;
   }

@@ -294,11 +294,10 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
   /** RFC 3261 §9.2: a CANCEL names its INVITE by the same branch; 200 for it, 487 for the INVITE. */
   #cancel(cancel: SipRequest, transaction: ServerTransaction): void {
     const invite = this.#transactions.get(transactionKey(cancel, 'INVITE'));
-    if (!invite) return transaction.respond(createResponse(cancel, 481));
-    transaction.respond(
-      createResponse(cancel, 200, { toTag: tag(invite.request.to) || undefined }),
-    );
-    invite.cancel(createResponse(invite.request, 487));
+    const request = invite?.request;
+    if (!invite || !request) return transaction.respond(createResponse(cancel, 481));
+    transaction.respond(createResponse(cancel, 200, { toTag: tag(request.to) || undefined }));
+    invite.cancel(createResponse(request, 487));
   }
 
   async #dispatch(
