@@ -67,8 +67,19 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
     return wss.address() as AddressInfo;
   }
 
-  /** Stops listening and closes every connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening and closes every connection once the work it has queued is done, so that the
+   * answers in flight (the last chunk's 200 among them) go out; a connection still busy after `graceMs`
+   * (a consumer that stopped reading) is closed as it is.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    const graceful = Promise.all([...this.connections].map((connection) => connection.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([graceful, late]);
+    clearTimeout(timer);
     for (const connection of this.connections) connection.transport.close();
     await Promise.all(this.#closers.splice(0).map((close) => close()));
   }
