@@ -8,12 +8,14 @@ import { promisify } from 'node:util';
 import { createLogger } from '@pigeonhole/app-runtime';
 import { SipEndpoint } from '@pigeonhole/sip';
 import {
+  Inviter,
   Registerer,
   RegistererState,
   SessionState,
   UserAgent,
   type Invitation,
   type SessionDescriptionHandler,
+  type URI,
 } from 'sip.js';
 import { WebSocket } from 'ws';
 import {
@@ -375,6 +377,34 @@ describe('signalling over TLS', () => {
   });
 });
 
+describe('outbound proxy', () => {
+  it('handles a request itself when its preloaded Route names us and nothing follows', async () => {
+    const device = new SipEndpoint();
+    await device.listenUdp({ host: '127.0.0.1', port: 0 });
+    const to = `sip:erin@${DOMAIN}`;
+    const before = await ctx.messages.count(to);
+    try {
+      const response = await device.request(
+        {
+          method: 'MESSAGE',
+          uri: to,
+          from: `<sip:alice@${DOMAIN}>`,
+          to: `<${to}>`,
+          headers: [['Route', `<sip:127.0.0.1:${server.udp.port};lr>`]],
+          contentType: 'text/plain',
+          body: Buffer.from('through the outbound proxy'),
+        },
+        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+        { credentials: { user: 'alice', password: 'alice-secret' } },
+      );
+      expect(response.status).toBe(202);
+      expect(await ctx.messages.count(to)).toBe(before + 1);
+    } finally {
+      await device.close();
+    }
+  });
+});
+
 describe('IMDN', () => {
   it('sends the sender exactly one "stored" notice when processing was asked for', async () => {
     const cpim = [
@@ -604,5 +634,45 @@ describe('INVITE to a device on SIP over WebSocket', () => {
     });
     expect(result.code, result.output).toBe(0);
     await ended;
+  }, 40_000);
+  it('proxies a call from SIP.js over WebSocket to a device on UDP; ACK and BYE go through us', async () => {
+    const to = `sip:carol@${DOMAIN}`;
+    const devicePort = await freePort();
+    const device = startSipp([
+      ...['-sf', join(SCENARIOS, 'uas_invite_record_routed.xml'), '-t', 'u1', '-i', '127.0.0.1'],
+      ...['-p', String(devicePort), '-m', '1', '-timeout', '20s'],
+    ]);
+    await ctx.location.removeAll(to);
+    await ctx.location.put(to, {
+      contact: `sip:carol@127.0.0.1:${devicePort}`,
+      expiresAt: Date.now() + 60_000,
+      params: {},
+      callId: 'carol-device',
+      cseq: 1,
+      flow: { transport: 'udp', remote: `127.0.0.1:${devicePort}`, edge: ctx.edge },
+    });
+    try {
+      const inviter = new Inviter(ua, UserAgent.makeURI(to) as URI);
+      const state = (wanted: SessionState): Promise<void> =>
+        withTimeout(
+          new Promise<void>((resolve) =>
+            inviter.stateChange.addListener((now) => {
+              if (now === wanted) resolve();
+            }),
+          ),
+          10_000,
+          `the call to be ${wanted}`,
+        );
+      const established = state(SessionState.Established);
+      await inviter.invite();
+      await established;
+      const terminated = state(SessionState.Terminated);
+      await inviter.bye();
+      await terminated;
+      const answered = await device.done;
+      expect(answered.code, answered.output).toBe(0);
+    } finally {
+      await ctx.location.removeAll(to);
+    }
   }, 40_000);
 });

@@ -40,15 +40,20 @@ export function ownUri(
  * other way), else the next Route, else the Request-URI.
  */
 export function looseRouter(ctx: SignallingContext, endpoint: SipEndpoint): RequestRouter {
-  const isOurs = (uri: SipUri): boolean =>
-    uri.params.has('lr') &&
+  const isOurAddress = (uri: SipUri): boolean =>
     uri.host.toLowerCase() === ctx.host.toLowerCase() &&
     TRANSPORTS.some((t) => endpoint.transports.local(t)?.port === (uri.port ?? 5060));
   return (request, server) => {
     const top = request.getAll('Route')[0];
     if (top === undefined) return undefined;
-    const ours = popOwnRoutes(request, isOurs);
+    const ours = popOwnRoutes(request, (uri) => uri.params.has('lr') && isOurAddress(uri));
     if (ours.length === 0) return undefined;
+    // A UA with us as its outbound proxy (a preloaded Route): the request is for us after all.
+    if (request.getAll('Route').length === 0 && !ours.some((uri) => uri.user)) {
+      const target = request.requestUri;
+      if (target.host.toLowerCase() === ctx.domain.toLowerCase() || isOurAddress(target))
+        return undefined;
+    }
     return routeOn(ctx, { endpoint, request, server, ours });
   };
 }
