@@ -42,7 +42,20 @@ const SUITES = [
     name: 'signalling',
     filter: '@pigeonhole/signalling',
     args: quick
-      ? ['--from', '2000', '--max', '4000', '--bisect', '0', '--runs', '1', '--seconds', '2']
+      ? [
+          '--from',
+          '2000',
+          '--max',
+          '4000',
+          '--bisect',
+          '0',
+          '--runs',
+          '1',
+          '--seconds',
+          '2',
+          '--fsync',
+          'everysec',
+        ]
       : ['--from', '1000', '--max', '32000', '--bisect', '2', '--runs', '3', '--seconds', '5'],
   },
   {
@@ -79,8 +92,8 @@ for (const suite of SUITES) {
   const { code, output } = await run(suite);
   const rows = output
     .split('\n')
-    .filter((line) => line.split(' | ').length >= 3 && !line.startsWith('figure |'))
-    .map((line) => line.split(' | ').map((cell) => cell.trim()));
+    .filter((line) => line.split('|').length >= 3 && !line.startsWith('figure |'))
+    .map((line) => line.split('|').map((cell) => cell.trim()));
   results.push({ suite: suite.name, exitCode: code, rows });
 }
 
