@@ -1,15 +1,18 @@
 // Media ingest: a message sent over MSRP (loopback TCP, from a sender in its own process) into Redis
-// through the media server, vs a raw client writing the same 256 KiB chunk keys straight to Redis with
-// SETRANGE, in the same run on the same redis-server (AOF everysec). Peak RSS is this process's: the
-// media server and the raw client, not the sender. Usage: pnpm --filter @pigeonhole/media bench [--mb 1024 --runs 3]
-import { randomBytes } from 'node:crypto';
+// through the media app (its build, as its own process with its production Node options), vs a raw
+// client writing the same 256 KiB chunk keys straight to Redis with SETRANGE, in the same run on the same
+// redis-server (AOF everysec). Peak RSS is the media process's (VmHWM from /proc).
+// Usage: pnpm --filter @pigeonhole/media bench [--mb 1024 --runs 3]
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { startTestRedis } from '@pigeonhole/testkit';
+import { MessageStore, SessionStore } from '@pigeonhole/store';
+import { startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
-import { startTestMedia } from '../src/test-media.js';
+import { MEDIA_NODE_OPTIONS } from '../src/node-options.js';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } },
@@ -43,11 +46,59 @@ async function sendFromAnotherProcess(paths: {
   return Number(output.trim());
 }
 
+/** A process's peak resident set (VmHWM), in MB. */
+async function peakRss(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Reserves an upload session, as the signalling app does for a large-message INVITE. */
+async function reserve(
+  sessions: SessionStore,
+  { to, tcpPort }: { to: string; tcpPort: number },
+): Promise<{ toPath: string[]; fromPath: string[] }> {
+  const sessionId = randomUUID().replace(/-/g, '');
+  const localPath = `msrp://127.0.0.1:${tcpPort}/${sessionId};tcp`;
+  const fromPath = [`msrp://127.0.0.1:9/s${sessionId.slice(0, 8)};tcp`];
+  await sessions.reserve(
+    {
+      sessionId,
+      to,
+      from: 'sip:bench@localhost',
+      peerPath: fromPath,
+      localPath,
+      maxSize: 1e15,
+      callId: sessionId,
+    },
+    600,
+  );
+  return { toPath: [localPath], fromPath };
+}
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const redis = await startTestRedis({ appendfsync: 'everysec' });
+const prefix = uniquePrefix('bench');
 const client = new Redis(redis.url);
-const media = await startTestMedia(redis.url, { maxBytes: 1e15, largeMaxBytes: 1e15 });
+const media = await startAppProcess({
+  root: ROOT,
+  script: 'apps/media/dist/main.js',
+  nodeOptions: MEDIA_NODE_OPTIONS,
+  env: {
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    MSRP_TCP_PORT: '0',
+    MSRP_WS_PORT: '0',
+    MEDIA_OPS_PORT: '0',
+    LOG_LEVEL: 'info',
+  },
+  readyMessage: 'MSRP listening',
+});
+const tcpPort = Number(media.ready['tcp']);
+const sessions = new SessionStore({ client, prefix });
+const messages = new MessageStore({ client, prefix });
 const raw: number[] = [];
 const ingest: number[] = [];
+let mediaRss = 0;
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     const since = process.hrtime.bigint();
@@ -61,15 +112,16 @@ try {
     await client.del(...Array.from({ length: BYTES / CHUNK }, (_, n) => `raw:${run}:c:${n}`));
 
     const to = `sip:bench${run}@localhost`;
-    const paths = await media.reserve({ to, maxSize: 1e15 });
     // The sender is a client elsewhere in production: here, another process, not this event loop.
-    const taken = await sendFromAnotherProcess(paths);
+    const taken = await sendFromAnotherProcess(await reserve(sessions, { to, tcpPort }));
     ingest.push(BYTES / 1e6 / taken);
-    const stored = await media.messages.peek(to);
-    if (stored) await media.messages.ack(to, stored.id);
+    const stored = await messages.peek(to);
+    if (!stored) throw new Error(`run ${run}: nothing stored for ${to}`);
+    await messages.ack(to, stored.id);
   }
+  mediaRss = await peakRss(media.child.pid);
 } finally {
-  await media.close();
+  await media.stop();
   await client.quit();
   await redis.destroy();
 }
@@ -80,6 +132,4 @@ console.log('figure | media | raw Redis client (same run) | ratio');
 console.log(
   `ingest MB/s | ${median(ingest).toFixed(0)} | ${median(raw).toFixed(0)} | ${(median(ingest) / median(raw)).toFixed(2)}`,
 );
-console.log(
-  `peak RSS of the media process (MB) | ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} | |`,
-);
+console.log(`peak RSS of the media process (MB) | ${mediaRss.toFixed(0)} | |`);
