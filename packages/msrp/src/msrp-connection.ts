@@ -16,7 +16,7 @@ import {
 import { parseMsrpUri } from './msrp-uri.js';
 import { IncomingMessage, type SessionHandler } from './incoming-message.js';
 import { OutgoingTransactions } from './outgoing-transactions.js';
-import { sendMessage, type SendOptions } from './send-message.js';
+import { sendBind, sendMessage, type SendOptions } from './send-message.js';
 import type { MsrpTransport } from './transport.js';
 
 /** The application's answer to a first request for a session on a connection: a handler, or a status (481, 506). */
@@ -100,6 +100,17 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   /** Sends one message; resolves when the last chunk's 200 (or the success REPORT) arrived. */
   send(options: SendOptions): Promise<{ messageId: string }> {
     return sendMessage(this, options);
+  }
+
+  /**
+   * Binds this connection to a session at the passive end with a bodiless SEND (RFC 4975 §5.4), for an
+   * active endpoint that has nothing to send but expects the peer to send to it; resolves on its 200.
+   */
+  bind(paths: {
+    readonly toPath: readonly string[];
+    readonly fromPath: readonly string[];
+  }): Promise<void> {
+    return sendBind(this, paths);
   }
 
   /** Writes a request or response; resolves when the transport can take more. @internal */

@@ -104,11 +104,17 @@ export interface SendOfferOptions {
   readonly size: number;
   /** A file name: the offer then carries an RFC 5547 `a=file-selector` instead of `a=max-size`. */
   readonly fileName?: string;
+  /**
+   * The port we listen on when the answerer must connect to us (`a=setup:passive`, RFC 6135): for a
+   * device that cannot be connected to, such as a browser on MSRP over WebSocket (RFC 7977 §5).
+   * Without it we connect (`a=setup:active`).
+   */
+  readonly passivePort?: number;
 }
 
 /**
  * An SDP offer to send one message over MSRP: `a=sendonly`, `a=setup:active` (we connect to the
- * answerer, RFC 4975 §5.4, RFC 6135), and the size, as `a=file-selector` (RFC 5547 §5) when the
+ * answerer, RFC 4975 §5.4, RFC 6135; `passive` with `passivePort`), and the size, as `a=file-selector` (RFC 5547 §5) when the
  * message has a file name, else as `a=max-size`.
  */
 export function buildSendOffer(options: SendOfferOptions): string {
@@ -117,11 +123,11 @@ export function buildSendOffer(options: SendOfferOptions): string {
   return buildMsrpSdp({
     address: options.address,
     // An active endpoint listens nowhere: the discard port (RFC 6135 §4.1).
-    port: 9,
+    port: options.passivePort ?? 9,
     path: [options.path],
     acceptTypes: [type],
     maxSize: name === undefined ? options.size : undefined,
-    setup: 'active',
+    setup: options.passivePort === undefined ? 'active' : 'passive',
     extra: [
       'sendonly',
       ...(name === undefined

@@ -133,3 +133,27 @@ export async function sendMessage(
   }
   return { messageId };
 }
+
+/**
+ * The active endpoint's first request on a new connection (RFC 4975 §5.4): a bodiless SEND that binds
+ * the connection to the session at the passive end, so that it can send to us. Resolves on its 200.
+ */
+export async function sendBind(
+  connection: MsrpConnection,
+  paths: { readonly toPath: readonly string[]; readonly fromPath: readonly string[] },
+): Promise<void> {
+  const transactionId = newTransactionId();
+  const response = connection.outgoing.response(transactionId);
+  await connection.write(
+    encodeRequest({
+      transactionId,
+      method: 'SEND',
+      toPath: paths.toPath,
+      fromPath: paths.fromPath,
+      headers: [['Message-ID', newMessageId()]],
+    }),
+  );
+  const status = await response;
+  if (status !== 200)
+    throw new MsrpError(MsrpErrorCode.REFUSED, `the session was not bound: ${status}`, { status });
+}

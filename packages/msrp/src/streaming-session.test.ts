@@ -2,7 +2,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MsrpServer, MsrpStatusError, connectMsrp, streamingSession } from './index.js';
+import {
+  MsrpServer,
+  MsrpStatusError,
+  connectMsrp,
+  streamingSession,
+  type MsrpConnection,
+} from './index.js';
 
 async function sha256(stream: Readable, slow: boolean): Promise<string> {
   const hash = createHash('sha256');
@@ -66,5 +72,51 @@ describe('streamingSession', () => {
     giveUpEarly = true;
     // Far more than the stream buffers: without the refusal the sender would wait for ever.
     await expect(send(randomBytes(8 * 1024 * 1024))).rejects.toMatchObject({ status: 413 });
+  });
+});
+
+describe('a passive sender (RFC 4975 §5.4)', () => {
+  it('sends over the connection its active peer bound with a bodiless SEND, over WebSocket', async () => {
+    let onBound: (connection: MsrpConnection) => void = () => undefined;
+    const bound = new Promise<MsrpConnection>((resolve) => (onBound = resolve));
+    const server = new MsrpServer({
+      resolveSession: ({ sessionId, connection }) => {
+        if (sessionId !== 'outbox') return Promise.resolve(481);
+        onBound(connection);
+        return Promise.resolve(
+          streamingSession(() => Promise.reject(new Error('nothing expected'))),
+        );
+      },
+    });
+    const port = (await server.listenWebSocket({ host: '127.0.0.1', port: 0 })).port;
+    const serverPath = `msrp://127.0.0.1:${port}/outbox;ws`;
+    const clientPath = 'msrp://c0ffee.invalid:9/inbox;ws';
+    let onReceived: (digest: string) => void = () => undefined;
+    const received = new Promise<string>((resolve) => (onReceived = resolve));
+    const client = await connectMsrp(serverPath, {
+      resolveSession: () =>
+        Promise.resolve(
+          streamingSession(async (_message, body) => onReceived(await sha256(body, false))),
+        ),
+    });
+    try {
+      await expect(
+        client.bind({ toPath: ['msrp://127.0.0.1:1/nobody;ws'], fromPath: [clientPath] }),
+      ).rejects.toMatchObject({ status: 481 });
+      await client.bind({ toPath: [serverPath], fromPath: [clientPath] });
+      const body = randomBytes(300_000);
+      await (
+        await bound
+      ).send({
+        toPath: [clientPath],
+        fromPath: [serverPath],
+        contentType: 'application/octet-stream',
+        body,
+      });
+      expect(await received).toBe(createHash('sha256').update(body).digest('hex'));
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
