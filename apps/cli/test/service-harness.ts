@@ -57,6 +57,7 @@ export async function startService(users: string): Promise<RunningService> {
       SIGNALLING_OPS_PORT: await port(),
       MEDIA_OPS_PORT: await port(),
       DELIVERY_OPS_PORT: await port(),
+      DELIVERY_MSRP_WS_PORT: await port(),
       DASHBOARD_TOKEN: token,
     },
   });

@@ -66,7 +66,7 @@ async function pigeonholeDrain(): Promise<number[]> {
   const delivery = await startAppProcess({
     root: ROOT,
     script: 'apps/delivery/dist/main.js',
-    env: { ...env, LOG_LEVEL: 'info', DELIVERY_OPS_PORT: '0' },
+    env: { ...env, LOG_LEVEL: 'info', DELIVERY_OPS_PORT: '0', DELIVERY_MSRP_WS_PORT: '0' },
     readyMessage: 'delivery worker running',
   });
   const client = new Redis(redis.url);
@@ -155,7 +155,7 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
   const worker = await startAppProcess({
     root: ROOT,
     script: 'apps/delivery/dist/main.js',
-    env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', DELIVERY_OPS_PORT: '0' },
+    env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', DELIVERY_OPS_PORT: '0', DELIVERY_MSRP_WS_PORT: '0' },
     readyMessage: 'delivery worker running',
   });
   const client = new Redis(redis.url);

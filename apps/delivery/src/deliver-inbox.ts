@@ -51,7 +51,10 @@ export async function deliverInbox(deps: DeliveryDeps, aor: string): Promise<Run
       for (const message of batch) {
         // A pager message whose body is gone was removed meanwhile (expiry, an operator).
         if (message.kind === 'pager' && !bodies.has(message.id)) continue;
-        const contacts = reachable(bindings, message);
+        const contacts = reachable(bindings, {
+          message,
+          passiveMsrp: deps.passiveMsrp !== undefined,
+        });
         if (contacts.length === 0) return { kind: 'offline', delivered };
         const status = await sendToContacts(deps, {
           message,
@@ -94,15 +97,18 @@ async function pagerBodies(
 }
 
 /** The contacts that can take this message, in the location store's order (highest q first). */
-function reachable(bindings: readonly Binding[], message: StoredMessage): ContactTarget[] {
+function reachable(
+  bindings: readonly Binding[],
+  { message, passiveMsrp }: { message: StoredMessage; passiveMsrp: boolean },
+): ContactTarget[] {
   const method = message.kind === 'large' ? 'INVITE' : 'MESSAGE';
   return (
     bindings
       .filter((binding) => acceptsMethod(binding, method))
       .map((binding) => contactTarget(binding))
       .filter((contact): contact is ContactTarget => contact !== undefined)
-      // A large message needs a dialog and an MSRP connection to the device: not through an edge.
-      .filter((contact) => method === 'MESSAGE' || contact.route === undefined)
+      // A device behind an edge's flow takes a large message only over our passive MSRP listener.
+      .filter((contact) => method === 'MESSAGE' || contact.route === undefined || passiveMsrp)
   );
 }
 

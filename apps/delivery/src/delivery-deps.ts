@@ -1,6 +1,7 @@
 import type { Logger, MinuteCounters } from '@pigeonhole/app-runtime';
 import type { SipEndpoint } from '@pigeonhole/sip';
 import type { LocationStore, MessageStore } from '@pigeonhole/store';
+import type { PassiveMsrp } from './passive-msrp.js';
 
 /** How this worker names itself to recipients' devices. */
 export interface LocalIdentity {
@@ -19,6 +20,8 @@ export interface DeliveryDeps {
   readonly local: LocalIdentity;
   readonly figures: MinuteCounters;
   readonly log: Logger;
+  /** Where devices that cannot be connected to (WebSocket) fetch large messages; without it they get none. */
+  readonly passiveMsrp?: PassiveMsrp;
   /** How long a device may ring before an INVITE is cancelled. @defaultValue 30000 */
   readonly answerTimeoutMs?: number;
 }

@@ -3,6 +3,7 @@ import { MinuteCounters, createRedis, runApp } from '@pigeonhole/app-runtime';
 import { SipEndpoint } from '@pigeonhole/sip';
 import { LocationStore, MessageStore } from '@pigeonhole/store';
 import { startDeliveryWorker } from './delivery-worker.js';
+import { PassiveMsrp } from './passive-msrp.js';
 
 await runApp({
   name: 'delivery',
@@ -14,12 +15,18 @@ await runApp({
     const endpoint = new SipEndpoint();
     const udp = await endpoint.listenUdp({ host: env.SIP_HOST, port: 0 });
     const tcp = await endpoint.listenTcp({ host: env.SIP_HOST, port: 0 });
+    const passiveMsrp = await PassiveMsrp.listen({
+      host: env.MSRP_HOST,
+      port: env.DELIVERY_MSRP_WS_PORT,
+      publicHost: env.DELIVERY_MSRP_PUBLIC_HOST,
+    });
     const figures = new MinuteCounters(client, prefix);
     const worker = await startDeliveryWorker(
       {
         messages: new MessageStore({ client, prefix }),
         location: new LocationStore({ client, prefix }),
         endpoint,
+        passiveMsrp,
         local: { host: env.SIP_HOST, udpPort: udp.port, tcpPort: tcp.port },
         figures,
         log,
@@ -31,12 +38,13 @@ await runApp({
         stalledMs: env.DELIVERY_STALLED_MS,
       },
     );
-    log.info('delivery worker running');
+    log.info({ msrpWs: passiveMsrp.port }, 'delivery worker running');
     return {
       checks: { redis: async () => (await client.ping()) === 'PONG' },
       async close() {
         await worker.close();
         await endpoint.close();
+        await passiveMsrp.close();
         await figures.close();
         await client.quit();
       },

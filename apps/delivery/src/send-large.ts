@@ -5,6 +5,7 @@ import {
   connectMsrp,
   parseMsrpSdp,
   parseMsrpUri,
+  type MsrpConnection,
   type MsrpMedia,
 } from '@pigeonhole/msrp';
 import { SipError, type ContactTarget, type Dialog, type SipResponse } from '@pigeonhole/sip';
@@ -18,34 +19,47 @@ const TRANSFER_BROKE = 503;
 /** MSRP answers that no retry will change (RFC 4975 §10: 413 too large, 415 unsupported type). */
 const PERMANENT_MSRP = new Set([413, 415]);
 
+/** How long a device that must connect to us may take once it answered (RFC 4975 §5.4). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
- * Delivers a stored large message to one contact as `INVITE` + MSRP (RFC 4975): the offer is
- * `a=setup:active` with a `sendonly` MSRP stream, so we connect to the answer's `a=path` (RFC 4975 §5.4,
- * RFC 6135 §4) and send the body out of Redis chunk by chunk with backpressure, with the stored
- * Message-ID so a retried delivery is recognisably the same message. The last chunk's 200 is the
- * device's acceptance; the session then ends with BYE. Returns the SIP-style status of the attempt:
- * the INVITE's final status when it was refused, 200 when the message was taken, 413/415 when MSRP
- * refused it for good, 488/503 otherwise.
+ * Delivers a stored large message to one contact as `INVITE` + MSRP (RFC 4975) with a `sendonly` MSRP
+ * stream. To a device we can reach, the offer is `a=setup:active` and we connect to the answer's
+ * `a=path` (RFC 4975 §5.4, RFC 6135 §4); to a device behind a WebSocket flow of an edge (a browser,
+ * which is always the active end, RFC 7977 §5) the INVITE follows the edge's Route and the offer is
+ * `a=setup:passive` on our MSRP WebSocket listener, which the device connects to and binds. The body
+ * goes out of Redis chunk by chunk with backpressure, with the stored Message-ID so a retried delivery
+ * is recognisably the same message. The last chunk's 200 is the device's acceptance; the session then
+ * ends with BYE. Returns the SIP-style status of the attempt: the INVITE's final status when it was
+ * refused, 200 when the message was taken, 413/415 when MSRP refused it for good, 488/503 otherwise.
  */
 export async function sendLarge(
   deps: DeliveryDeps,
   { message, contact }: { message: StoredMessage; contact: ContactTarget },
 ): Promise<number> {
-  const ourPath = activeEndpointUri(deps.local.host);
-  let invited: { response: SipResponse; dialog: Dialog | undefined };
+  const passive = contact.route === undefined ? undefined : deps.passiveMsrp?.open();
+  const ourPath = passive?.path ?? activeEndpointUri(deps.local.host);
   try {
-    invited = await invite(deps, { message, contact, ourPath });
-  } catch (err) {
-    return err instanceof SipError ? err.status : TRANSFER_BROKE;
-  }
-  const { response, dialog } = invited;
-  if (!dialog) return response.status;
-  try {
-    const answer = parseMsrpSdp(response.body.toString('utf8'));
-    if (!usableAnswer(answer)) return NOT_ACCEPTABLE;
-    return await transfer(deps, { message, answer, ourPath });
+    let invited: { response: SipResponse; dialog: Dialog | undefined };
+    try {
+      invited = await invite(deps, { message, contact, ourPath, passivePort: passive?.port });
+    } catch (err) {
+      return err instanceof SipError ? err.status : TRANSFER_BROKE;
+    }
+    const { response, dialog } = invited;
+    if (!dialog) return response.status;
+    try {
+      const answer = parseMsrpSdp(response.body.toString('utf8'));
+      if (!usableAnswer(answer, { weListen: passive !== undefined })) return NOT_ACCEPTABLE;
+      const connect = passive
+        ? () => passive.connected(CONNECT_TIMEOUT_MS)
+        : () => connectMsrp(answer.path[0] ?? '');
+      return await transfer(deps, { message, answer, ourPath, connect });
+    } finally {
+      await dialog.bye().catch(() => undefined);
+    }
   } finally {
-    await dialog.bye().catch(() => undefined);
+    passive?.end();
   }
 }
 
@@ -55,7 +69,8 @@ function invite(
     message,
     contact,
     ourPath,
-  }: { message: StoredMessage; contact: ContactTarget; ourPath: string },
+    passivePort,
+  }: { message: StoredMessage; contact: ContactTarget; ourPath: string; passivePort?: number },
 ): Promise<{ response: SipResponse; dialog: Dialog | undefined }> {
   const { host, udpPort, tcpPort } = deps.local;
   const ourContact =
@@ -67,13 +82,17 @@ function invite(
     path: ourPath,
     contentType: message.contentType,
     size: message.size,
+    passivePort,
   });
   return deps.endpoint.invite(
     {
       uri: contact.uri,
       from: `<${message.from}>`,
       to: `<${message.to}>`,
-      headers: [['Contact', ourContact]],
+      headers: [
+        ['Contact', ourContact],
+        ...(contact.route ? [['Route', contact.route] as const] : []),
+      ],
       contentType: 'application/sdp',
       body: Buffer.from(offer),
     },
@@ -82,9 +101,17 @@ function invite(
   );
 }
 
-/** The answer names where to connect, and leaves the connecting to us (RFC 6135: passive or absent). */
-function usableAnswer(answer: MsrpMedia | undefined): answer is MsrpMedia {
-  if (!answer || answer.path.length === 0 || answer.setup === 'active') return false;
+/**
+ * The answer names its path and takes the other role (RFC 6135 §4): passive (or absent: RFC 4975's
+ * default) when we connect, over TCP; active when it connects to us.
+ */
+function usableAnswer(
+  answer: MsrpMedia | undefined,
+  { weListen }: { weListen: boolean },
+): answer is MsrpMedia {
+  if (!answer || answer.path.length === 0) return false;
+  if (weListen) return answer.setup !== 'passive';
+  if (answer.setup === 'active') return false;
   try {
     const first = parseMsrpUri(answer.path[0] ?? '');
     return first.transport === 'tcp';
@@ -93,13 +120,23 @@ function usableAnswer(answer: MsrpMedia | undefined): answer is MsrpMedia {
   }
 }
 
-/** Connects to the answer's first hop and sends the body; the last chunk's 200 means accepted. */
+/** Connects (or waits for the device to), and sends the body; the last chunk's 200 means accepted. */
 async function transfer(
   deps: DeliveryDeps,
-  { message, answer, ourPath }: { message: StoredMessage; answer: MsrpMedia; ourPath: string },
+  {
+    message,
+    answer,
+    ourPath,
+    connect,
+  }: {
+    message: StoredMessage;
+    answer: MsrpMedia;
+    ourPath: string;
+    connect: () => Promise<MsrpConnection>;
+  },
 ): Promise<number> {
   try {
-    const connection = await connectMsrp(answer.path[0] ?? '');
+    const connection = await connect();
     try {
       await connection.send({
         toPath: answer.path,

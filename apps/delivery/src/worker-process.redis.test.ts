@@ -45,6 +45,7 @@ async function startWorker(): Promise<AppProcess> {
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
       DELIVERY_OPS_PORT: '0',
+      DELIVERY_MSRP_WS_PORT: '0',
       // A dead worker's run is taken over after a second rather than the production 30 s.
       DELIVERY_STALLED_MS: '1000',
     },

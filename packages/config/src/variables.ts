@@ -153,6 +153,17 @@ export const VARIABLES = {
     expected: POSITIVE,
     description: 'How long a device may ring on a large-message INVITE before it is cancelled (ms)',
   },
+  DELIVERY_MSRP_WS_PORT: {
+    schema: port(2858),
+    expected: PORT,
+    description:
+      'MSRP over WebSocket of the delivery worker, on MSRP_HOST: browsers fetch large messages here (RFC 7977)',
+  },
+  DELIVERY_MSRP_PUBLIC_HOST: {
+    schema: host('127.0.0.1'),
+    expected: HOST,
+    description: "Host put in the a=path of a delivery INVITE to a WebSocket device (this worker's address)",
+  },
   REDIS_URL: {
     schema: z
       .string()
