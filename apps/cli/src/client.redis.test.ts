@@ -2,13 +2,14 @@
 // registers and gets the message Alice stored for him while he was offline, routed by the delivery
 // worker through the signalling instance that holds his WebSocket, then one sent while he is online
 // (forwarded by signalling over that WebSocket);
-// Bob sends offline Carol a text (202) and a 20 MB file (INVITE + MSRP, 200), both stored byte for byte.
+// Bob sends offline Carol a text (202) and a 20 MB file (INVITE + MSRP, 200), both stored byte for byte;
+// Carol registers and gets both, the file over MSRP on WebSocket from the delivery worker.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PigeonholeClient, type ReceivedText } from '@pigeonhole/client';
 import { MessageStore } from '@pigeonhole/store';
-import { withTimeout } from '@pigeonhole/testkit';
+import { waitUntil, withTimeout } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startService, type RunningService } from '../test/service-harness.js';
@@ -18,6 +19,8 @@ let service: RunningService;
 let bob: PigeonholeClient;
 let redis: Redis;
 let store: MessageStore;
+/** sha256 of the file Bob stored for Carol. */
+let carolFileSha = '';
 
 beforeAll(async () => {
   service = await startService('alice:secret,bob:secret,carol:secret');
@@ -94,6 +97,39 @@ describe('@pigeonhole/client against the service', () => {
     if (!large) throw new Error('the large message is not stored');
     const hash = createHash('sha256');
     for await (const piece of await store.readBody(large)) hash.update(piece as Buffer);
-    expect(hash.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    carolFileSha = createHash('sha256').update(bytes).digest('hex');
+    expect(hash.digest('hex')).toBe(carolFileSha);
+  }, 60_000);
+
+  it('gets Carol, once registered, the text and the file stored for her, the file over MSRP on WebSocket', async () => {
+    const files: { from: string; size: number | undefined; sha256: string }[] = [];
+    const carol = new PigeonholeClient({
+      server: `ws://127.0.0.1:${service.wsPort}`,
+      user: 'carol',
+      password: 'secret',
+      domain: 'localhost',
+      onFile: async (file) => {
+        const hash = createHash('sha256');
+        for await (const piece of file.body) hash.update(piece as Buffer);
+        files.push({ from: file.from, size: file.size, sha256: hash.digest('hex') });
+      },
+    });
+    const text = new Promise<ReceivedText>((resolve) => carol.once('message', resolve));
+    await carol.start();
+    try {
+      await carol.register(300);
+      expect((await withTimeout(text, 15_000, 'the text to reach Carol')).body).toBe('Hi Carol');
+      await waitUntil(() => files.length === 1, 30_000, 'the file to reach Carol');
+      expect(files).toEqual([
+        { from: 'sip:bob@localhost', size: 20 * 1024 * 1024, sha256: carolFileSha },
+      ]);
+      await waitUntil(
+        async () => (await store.count('sip:carol@localhost')) === 0,
+        10_000,
+        'the service to drop what Carol took',
+      );
+    } finally {
+      await carol.stop();
+    }
   }, 60_000);
 });

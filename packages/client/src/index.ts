@@ -3,6 +3,8 @@ export {
   type ClientEvents,
   type ClientOptions,
   type OutgoingFile,
+  type ReceivedFile,
   type ReceivedText,
 } from './pigeonhole-client.js';
 export { MsrpDescriptionHandler, type OfferedFile } from './msrp-description-handler.js';
+export { MsrpReceiveHandler } from './msrp-receive-handler.js';

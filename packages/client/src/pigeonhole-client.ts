@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { connectMsrp } from '@pigeonhole/msrp';
+import type { Readable } from 'node:stream';
+import { connectMsrp, streamingSession, type MsrpConnection } from '@pigeonhole/msrp';
 import {
+  Invitation,
   Inviter,
   Messager,
   Registerer,
@@ -12,6 +14,7 @@ import {
 } from 'sip.js';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { MsrpDescriptionHandler, type OfferedFile } from './msrp-description-handler.js';
+import { MsrpReceiveHandler } from './msrp-receive-handler.js';
 
 /** OMA SIMPLE IM large message mode, asked for in Accept-Contact. */
 const LARGE_MESSAGE = 'Accept-Contact: *;+g.oma.sip-im.large-message';
@@ -24,6 +27,22 @@ export interface ClientOptions {
   readonly password: string;
   /** The SIP domain, e.g. `localhost`. */
   readonly domain: string;
+  /**
+   * Takes each large message that arrives (INVITE + MSRP): read `body` to its end and resolve once the
+   * message is kept; the sender's last chunk is answered 200, which tells the service it may drop its
+   * copy, only then. A rejection refuses the message. Without it, large-message INVITEs get 488.
+   */
+  readonly onFile?: (file: ReceivedFile) => Promise<void>;
+}
+
+/** A large message that arrived; its body streams in with backpressure. */
+export interface ReceivedFile {
+  readonly from: string;
+  readonly contentType: string;
+  /** The size, when the sender announced it. */
+  readonly size: number | undefined;
+  readonly messageId: string;
+  readonly body: Readable;
 }
 
 /** A pager message that arrived. */
@@ -41,13 +60,15 @@ export interface OutgoingFile extends OfferedFile {
 /** Events of a client. */
 export interface ClientEvents {
   message: [ReceivedText];
+  /** A large message that could not be received (the sender will try again). */
+  fileFailed: [Error];
 }
 
 /**
  * A user of the service over SIP WebSocket, on SIP.js: registers, sends pager messages (MESSAGE,
- * RFC 3428) and large ones (INVITE + MSRP, RFC 4975), and receives pager messages, stored ones
- * included, as `message` events (each answered 200). Resolves each send with the final SIP status
- * (202: stored for an offline user).
+ * RFC 3428) and large ones (INVITE + MSRP, RFC 4975), and receives both, stored ones included: pager
+ * messages as `message` events (each answered 200), large ones through `onFile`. Resolves each send
+ * with the final SIP status (202: stored for an offline user).
  */
 export class PigeonholeClient extends EventEmitter<ClientEvents> {
   readonly #options: ClientOptions;
@@ -66,7 +87,11 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
       authorizationPassword: options.password,
       logBuiltinEnabled: false,
       sessionDescriptionHandlerFactory: (session) =>
-        new MsrpDescriptionHandler(this.#files.get(session) ?? { name: '', type: '*', size: 0 }),
+        session instanceof Invitation
+          ? new MsrpReceiveHandler()
+          : new MsrpDescriptionHandler(
+              this.#files.get(session) ?? { name: '', type: '*', size: 0 },
+            ),
       delegate: {
         onMessage: (message) => {
           void message.accept();
@@ -76,8 +101,7 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
             body: message.request.body,
           });
         },
-        // Receiving large messages needs an MSRP connection from the service: not over WebSocket yet.
-        onInvite: (invitation) => void invitation.reject({ statusCode: 488 }),
+        onInvite: (invitation) => void this.#receive(invitation),
       },
     });
   }
@@ -183,6 +207,48 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
       });
     } finally {
       await connection.close();
+    }
+  }
+
+  /**
+   * A large message coming in: accept the INVITE with an active MSRP answer, connect to the offer's
+   * path, bind the session with a bodiless SEND (RFC 4975 §5.4) and hand the message to `onFile`; the
+   * connection closes when the session ends (the sender's BYE).
+   */
+  async #receive(invitation: Invitation): Promise<void> {
+    const onFile = this.#options.onFile;
+    if (!onFile) return invitation.reject({ statusCode: 488 });
+    let connection: MsrpConnection | undefined;
+    try {
+      await invitation.accept();
+      const handler = invitation.sessionDescriptionHandler;
+      const offer = handler instanceof MsrpReceiveHandler ? handler.offer : undefined;
+      if (!(handler instanceof MsrpReceiveHandler) || !offer) throw new Error('no MSRP offer');
+      const from = invitation.request.from.uri.toString();
+      connection = await connectMsrp(offer.path[0] ?? '', {
+        resolveSession: () =>
+          Promise.resolve(
+            streamingSession((message, body) =>
+              onFile({
+                from,
+                contentType: message.contentType,
+                size: message.total,
+                messageId: message.messageId,
+                body,
+              }),
+            ),
+          ),
+      });
+      const opened = connection;
+      invitation.stateChange.addListener((state) => {
+        if (state === SessionState.Terminated) void opened.close();
+      });
+      await connection.bind({ toPath: offer.path, fromPath: [handler.localPath] });
+    } catch (err) {
+      await connection?.close();
+      if (invitation.state === SessionState.Established)
+        await invitation.bye().catch(() => undefined);
+      this.emit('fileFailed', err instanceof Error ? err : new Error(String(err)));
     }
   }
 
