@@ -9,6 +9,8 @@ import {
   RegistererState,
   SessionState,
   UserAgent,
+  type Core,
+  type Message,
   type Session,
   type URI,
 } from 'sip.js';
@@ -33,6 +35,20 @@ export interface ClientOptions {
    * copy, only then. A rejection refuses the message. Without it, large-message INVITEs get 488.
    */
   readonly onFile?: (file: ReceivedFile) => Promise<void>;
+  /**
+   * Takes each pager message: the MESSAGE is answered 200 once it resolved, 480 when it rejected (the
+   * service keeps the message and tries again later). Without it, every message is answered 200 and
+   * emitted as a `message` event.
+   */
+  readonly onMessage?: (message: ReceivedText) => void | Promise<void>;
+}
+
+/** The final answer to a send: 202 when stored for an offline user, 200 when delivered or stored. */
+export interface SendResult {
+  readonly status: number;
+  readonly reason: string;
+  /** The Warning header of a refusal (603 with the quota reason, RFC 3261 §20.43). */
+  readonly warning?: string;
 }
 
 /** A large message that arrived; its body streams in with backpressure. */
@@ -93,14 +109,7 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
               this.#files.get(session) ?? { name: '', type: '*', size: 0 },
             ),
       delegate: {
-        onMessage: (message) => {
-          void message.accept();
-          this.emit('message', {
-            from: message.request.from.uri.toString(),
-            contentType: message.request.getHeader('Content-Type') ?? 'text/plain',
-            body: message.request.body,
-          });
-        },
+        onMessage: (message) => void this.#takeMessage(message),
         onInvite: (invitation) => void this.#receive(invitation),
       },
     });
@@ -133,14 +142,17 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** Sends a pager message; resolves with the final status (202 when stored). */
-  sendText(to: string, text: string, contentType = 'text/plain'): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  /**
+   * Sends a pager message to a user of the domain (or a full `sip:` URI); resolves with the final
+   * answer (202 when stored).
+   */
+  sendText(to: string, text: string, contentType = 'text/plain'): Promise<SendResult> {
+    return new Promise<SendResult>((resolve, reject) => {
       new Messager(this.#ua, this.#uri(to), text, contentType)
         .message({
           requestDelegate: {
-            onAccept: (response) => resolve(response.message.statusCode ?? 0),
-            onReject: (response) => resolve(response.message.statusCode ?? 0),
+            onAccept: (response) => resolve(resultOf(response.message)),
+            onReject: (response) => resolve(resultOf(response.message)),
           },
         })
         .catch(reject);
@@ -149,17 +161,17 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
 
   /**
    * Sends a large message: INVITE with an MSRP offer; on 200 the body goes over MSRP to the answer's
-   * path, then BYE. Resolves with the INVITE's final status (200 once every chunk was accepted, so the
-   * message is stored); a refusal (603 quota, 488) resolves with that status.
+   * path, then BYE. Resolves with the INVITE's final answer (200 once every chunk was accepted, so the
+   * message is stored); a refusal (603 quota, 488) resolves with that answer.
    */
   async sendFile(
     to: string,
     file: OutgoingFile,
     onProgress?: (sent: number) => void,
-  ): Promise<number> {
+  ): Promise<SendResult> {
     const inviter = new Inviter(this.#ua, this.#uri(to), { extraHeaders: [LARGE_MESSAGE] });
     this.#files.set(inviter, file);
-    let status = 0;
+    let status: SendResult = { status: 0, reason: 'no answer' };
     const settled = new Promise<boolean>((resolve) =>
       inviter.stateChange.addListener((state) => {
         if (state === SessionState.Established) resolve(true);
@@ -168,8 +180,8 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
     );
     await inviter.invite({
       requestDelegate: {
-        onAccept: (response) => (status = response.message.statusCode ?? 0),
-        onReject: (response) => (status = response.message.statusCode ?? 0),
+        onAccept: (response) => (status = resultOf(response.message)),
+        onReject: (response) => (status = resultOf(response.message)),
       },
     });
     if (!(await settled)) return status;
@@ -252,11 +264,43 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
     }
   }
 
+  /** A pager message: 200 once the application took it, 480 when it could not (RFC 3428 §7). */
+  async #takeMessage(message: Message): Promise<void> {
+    const text: ReceivedText = {
+      from: message.request.from.uri.toString(),
+      contentType: message.request.getHeader('Content-Type') ?? 'text/plain',
+      body: message.request.body,
+    };
+    const onMessage = this.#options.onMessage;
+    if (!onMessage) {
+      await message.accept();
+      this.emit('message', text);
+      return;
+    }
+    try {
+      await onMessage(text);
+    } catch {
+      return message.reject({ statusCode: 480 });
+    }
+    await message.accept();
+  }
+
   #uri(user: string): URI {
-    const uri = UserAgent.makeURI(`sip:${user}@${this.#options.domain}`);
+    const uri = UserAgent.makeURI(
+      user.startsWith('sip:') ? user : `sip:${user}@${this.#options.domain}`,
+    );
     if (!uri) throw new Error(`not a SIP user name: ${user}`);
     return uri;
   }
+}
+
+function resultOf(response: Core.IncomingResponseMessage): SendResult {
+  const warning = response.getHeader('Warning');
+  return {
+    status: response.statusCode ?? 0,
+    reason: response.reasonPhrase ?? '',
+    ...(warning ? { warning } : {}),
+  };
 }
 
 /** SIP.js needs a global WebSocket; Node 20 has none, so `ws` stands in (browsers have their own). */
