@@ -78,7 +78,7 @@ describe('@pigeonhole/client against the service', () => {
   });
 
   it('sends offline Carol a text (202) and a 20 MB file (200), both stored', async () => {
-    expect(await bob.sendText('carol', 'Hi Carol')).toBe(202);
+    expect((await bob.sendText('carol', 'Hi Carol')).status).toBe(202);
     const bytes = randomBytes(20 * 1024 * 1024);
     let progress = 0;
     const status = await bob.sendFile(
@@ -86,7 +86,7 @@ describe('@pigeonhole/client against the service', () => {
       { name: 'video.bin', type: 'application/octet-stream', size: bytes.length, body: bytes },
       (sent) => (progress = sent),
     );
-    expect(status).toBe(200);
+    expect(status.status).toBe(200);
     expect(progress).toBe(bytes.length);
     const stored = await store.list('sip:carol@localhost');
     expect(stored.map((m) => [m.kind, m.from, m.size])).toEqual([

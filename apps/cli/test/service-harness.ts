@@ -42,6 +42,7 @@ export async function startService(users: string): Promise<RunningService> {
     REDIS_PREFIX: prefix,
     SIP_UDP_PORT: String(sipPort),
     SIP_TCP_PORT: String(sipPort),
+    SIP_WS_PORT: String(wsPort),
   };
   const service: ChildProcess = spawn(process.execPath, ['apps/cli/dist/main.js', 'start'], {
     cwd: ROOT,
@@ -51,7 +52,6 @@ export async function startService(users: string): Promise<RunningService> {
       ...env,
       SIP_USERS: users,
       MSRP_TCP_PORT: String(msrpPort),
-      SIP_WS_PORT: String(wsPort),
       MSRP_WS_PORT: await port(),
       DASHBOARD_PORT: String(dashboardPort),
       SIGNALLING_OPS_PORT: await port(),

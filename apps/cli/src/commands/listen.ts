@@ -1,21 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseArgs } from 'node:util';
+import type { PigeonholeClient, ReceivedFile, ReceivedText } from '@pigeonhole/client';
 import { buildImdn, parseCpim, readImdnRequest } from '@pigeonhole/cpim';
 import type { Env } from '@pigeonhole/config';
-import {
-  MsrpServer,
-  buildMsrpSdp,
-  parseMsrpSdp,
-  streamingSession,
-  type SessionHandler,
-} from '@pigeonhole/msrp';
-import { aorOf, type ServerContext, type SipRequest } from '@pigeonhole/sip';
-import { openAccount, register, type SipAccount } from './sip-account.js';
+import { openClient } from './sip-client.js';
 import { UsageError } from './usage-error.js';
 
 /** What is written next to each received body. */
@@ -28,14 +21,16 @@ interface ReceivedMetadata {
   readonly receivedAt: string;
 }
 
+/** SIP.js refreshes the registration before it runs out. */
 const REGISTER_EXPIRES = 300;
 
 /**
- * `pigeonhole listen --as bob --password secret --out DIR [--count N]`: registers as the user (stored
- * messages then arrive), takes pager messages (MESSAGE) and large ones (INVITE + MSRP, answered
- * `a=setup:passive` on an MSRP listener of its own), writes each body to DIR as `<n>.body` with
- * `<n>.json` beside it, answers an IMDN `delivered` when a pager message asked for one, and prints one
- * line per message. Runs until Ctrl-C, or until `--count` messages arrived.
+ * `pigeonhole listen --as bob --password secret --out DIR [--count N]`: registers as the user's SIP.js
+ * client over SIP WebSocket (stored messages then arrive), takes pager messages (MESSAGE) and large ones
+ * (INVITE + MSRP over WebSocket, the client connecting to the sender), writes each body to DIR as
+ * `<n>.body` with `<n>.json` beside it before the sender hears it arrived, answers an IMDN `delivered`
+ * when a pager message asked for one, and prints one line per message. Runs until Ctrl-C, or until
+ * `--count` messages arrived.
  */
 export async function listenCommand(
   env: Env,
@@ -56,129 +51,97 @@ export async function listenCommand(
   if (!user || !password || !out || !(count > 0))
     throw new UsageError('listen needs --as USER --password PASSWORD --out DIR [--count N]');
   await mkdir(out, { recursive: true });
-  const account = await openAccount(env, { user, password });
-  const inbox = new Inbox({ account, dir: out, print });
-  const msrp = new MsrpServer({
-    resolveSession: ({ sessionId }) => Promise.resolve(inbox.session(sessionId) ?? 481),
+  const inbox = new Inbox({ dir: out, print, me: `sip:${user}@${env.SIP_DOMAIN}` });
+  const client = await openClient(env, {
+    user,
+    password,
+    onMessage: (message) => inbox.pager(message),
+    onFile: (file) => inbox.file(file),
   });
-  const msrpPort = (await msrp.listenTcp({ host: env.SIP_HOST, port: 0 })).port;
-  account.endpoint.handle('MESSAGE', (request, server) => inbox.pager(request, server));
-  account.endpoint.handle('INVITE', (request, server) =>
-    inbox.invite(request, { server, msrpHost: env.SIP_HOST, msrpPort }),
-  );
+  inbox.replyWith(client);
+  client.on('fileFailed', warn('a large message was not received (the service sends it again)'));
   try {
-    await register(account, REGISTER_EXPIRES);
-    print(`listening as ${user}@${account.domain}, writing to ${out}`);
-    const refresh = setInterval(
-      () => void register(account, REGISTER_EXPIRES).catch(warn('registration refresh failed')),
-      (REGISTER_EXPIRES / 2) * 1000,
-    );
-    try {
-      await inbox.until(count);
-    } finally {
-      clearInterval(refresh);
-    }
-    await register(account, 0).catch(warn('unregistering failed'));
+    await client.register(REGISTER_EXPIRES);
+    print(`listening as ${user}@${env.SIP_DOMAIN}, writing to ${out}`);
+    await inbox.until(count);
     return 0;
   } finally {
-    await msrp.close();
-    await account.close();
+    await client.stop();
   }
 }
 
 /** The messages received so far, written to disk in arrival order. */
 class Inbox {
-  readonly #account: SipAccount;
   readonly #dir: string;
   readonly #print: (line: string) => void;
-  readonly #sessions = new Map<string, SessionHandler>();
+  readonly #me: string;
+  #client: PigeonholeClient | undefined;
+  readonly #notifying = new Set<Promise<void>>();
   #received = 0;
   #wanted = Infinity;
   #done: () => void = () => undefined;
   readonly #finished = new Promise<void>((resolve) => (this.#done = resolve));
 
-  constructor(options: { account: SipAccount; dir: string; print: (line: string) => void }) {
-    this.#account = options.account;
+  constructor(options: { dir: string; print: (line: string) => void; me: string }) {
     this.#dir = options.dir;
     this.#print = options.print;
+    this.#me = options.me;
     process.once('SIGINT', () => this.#done());
   }
 
-  /** Resolves after `count` messages, or on Ctrl-C. */
-  until(count: number): Promise<void> {
+  /** The client that sends `delivered` notifications. */
+  replyWith(client: PigeonholeClient): void {
+    this.#client = client;
+  }
+
+  /** Resolves after `count` messages (and the notifications they asked for), or on Ctrl-C. */
+  async until(count: number): Promise<void> {
     this.#wanted = count;
     if (this.#received >= count) this.#done();
-    return this.#finished;
+    await this.#finished;
+    await Promise.allSettled(this.#notifying);
   }
 
-  session(sessionId: string): SessionHandler | undefined {
-    return this.#sessions.get(sessionId);
-  }
-
-  async pager(request: SipRequest, server: ServerContext): Promise<void> {
+  /** Writes a pager message; the MESSAGE is answered 200 once this resolved. */
+  async pager(message: ReceivedText): Promise<void> {
     const n = ++this.#received;
-    await writeFile(join(this.#dir, `${n}.body`), request.body);
-    const contentType = request.contentType ?? 'text/plain';
+    const body = Buffer.from(message.body, 'utf8');
+    await writeFile(join(this.#dir, `${n}.body`), body);
     await this.#record(n, {
       kind: 'pager',
-      from: aorOf(request.from.uri),
-      contentType,
-      size: request.body.length,
-      sha256: createHash('sha256').update(request.body).digest('hex'),
+      from: message.from,
+      contentType: message.contentType,
+      size: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
       receivedAt: new Date().toISOString(),
     });
-    server.reply(200);
-    await this.#acknowledge(request).catch(warn('the delivered notification was not sent'));
+    const notice = this.#acknowledge(message, body).catch(
+      warn('the delivered notification was not sent'),
+    );
+    this.#notifying.add(notice);
+    void notice.finally(() => this.#notifying.delete(notice));
   }
 
-  invite(
-    request: SipRequest,
-    { server, msrpHost, msrpPort }: { server: ServerContext; msrpHost: string; msrpPort: number },
-  ): void {
-    const offer = parseMsrpSdp(request.body.toString('utf8'));
-    if (!offer?.path.length) return server.reply(488);
-    const sessionId = randomBytes(12).toString('hex');
-    const from = aorOf(request.from.uri);
-    this.#sessions.set(
-      sessionId,
-      streamingSession(async (message, body) => {
-        const n = ++this.#received;
-        const hash = createHash('sha256');
-        let size = 0;
-        const tap = new Transform({
-          transform(piece: Buffer, _encoding, done) {
-            hash.update(piece);
-            size += piece.length;
-            done(null, piece);
-          },
-        });
-        await pipeline(body, tap, createWriteStream(join(this.#dir, `${n}.body`)));
-        this.#sessions.delete(sessionId);
-        await this.#record(n, {
-          kind: 'large',
-          from,
-          contentType: message.contentType,
-          size,
-          sha256: hash.digest('hex'),
-          receivedAt: new Date().toISOString(),
-        });
-      }),
-    );
-    const host = msrpHost.includes(':') ? `[${msrpHost}]` : msrpHost;
-    server.reply(200, {
-      headers: [
-        ['Contact', `<${this.#account.contact}>`],
-        ['Content-Type', 'application/sdp'],
-      ],
-      body: Buffer.from(
-        buildMsrpSdp({
-          address: msrpHost,
-          port: msrpPort,
-          path: [`msrp://${host}:${msrpPort}/${sessionId};tcp`],
-          acceptTypes: ['*'],
-          setup: 'passive',
-        }),
-      ),
+  /** Writes a large message as it streams in; its last chunk is answered 200 once this resolved. */
+  async file(file: ReceivedFile): Promise<void> {
+    const n = ++this.#received;
+    const hash = createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(piece: Buffer, _encoding, done) {
+        hash.update(piece);
+        size += piece.length;
+        done(null, piece);
+      },
+    });
+    await pipeline(file.body, tap, createWriteStream(join(this.#dir, `${n}.body`)));
+    await this.#record(n, {
+      kind: 'large',
+      from: file.from,
+      contentType: file.contentType,
+      size,
+      sha256: hash.digest('hex'),
+      receivedAt: new Date().toISOString(),
     });
   }
 
@@ -191,31 +154,24 @@ class Inbox {
   }
 
   /** RFC 5438 §7.2.1: a `delivered` notification when the sender asked for positive-delivery. */
-  async #acknowledge(request: SipRequest): Promise<void> {
-    if (!request.contentType?.toLowerCase().startsWith('message/cpim')) return;
-    const imdn = readImdnRequest(parseCpim(request.body));
+  async #acknowledge(message: ReceivedText, body: Buffer): Promise<void> {
+    if (!message.contentType.toLowerCase().startsWith('message/cpim') || !this.#client) return;
+    const imdn = readImdnRequest(parseCpim(body));
     if (!imdn?.messageId || !imdn.dispositions.includes('positive-delivery')) return;
-    const me = `sip:${this.#account.user}@${this.#account.domain}`;
-    const sender = aorOf(request.from.uri);
-    await this.#account.endpoint.request(
-      {
-        method: 'MESSAGE',
-        uri: sender,
-        from: `<${me}>`,
-        to: `<${sender}>`,
-        contentType: 'message/cpim',
-        body: buildImdn({
-          kind: 'delivery',
-          status: 'delivered',
-          original: { messageId: imdn.messageId, dateTime: imdn.dateTime, dispositions: [] },
-          from: me,
-          to: sender,
-          recipientUri: me,
-        }),
-      },
-      this.#account.server,
-      { credentials: this.#account },
+    const notice = buildImdn({
+      kind: 'delivery',
+      status: 'delivered',
+      original: { messageId: imdn.messageId, dateTime: imdn.dateTime, dispositions: [] },
+      from: this.#me,
+      to: message.from,
+      recipientUri: this.#me,
+    });
+    const { status, reason } = await this.#client.sendText(
+      message.from,
+      notice.toString('utf8'),
+      'message/cpim',
     );
+    if (status >= 300) throw new Error(`answered ${status} ${reason}`);
   }
 }
 

@@ -2,20 +2,18 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { PigeonholeClient, SendResult } from '@pigeonhole/client';
 import { IMDN_HEADER_NAMESPACE, buildCpim, newImdnMessageId } from '@pigeonhole/cpim';
 import type { Env } from '@pigeonhole/config';
-import { activeEndpointUri, buildSendOffer, connectMsrp, parseMsrpSdp } from '@pigeonhole/msrp';
-import { SipError, type SipResponse } from '@pigeonhole/sip';
 import { ImdnWaiter, type Awaited } from './imdn-wait.js';
 import { ProgressBar } from './progress.js';
-import { openAccount, type SipAccount } from './sip-account.js';
+import { openClient } from './sip-client.js';
 import { UsageError } from './usage-error.js';
 
+/** Long enough for a short wait; the binding is removed when the client stops. */
+const REGISTER_EXPIRES = 300;
 /** Files above this are never read whole to be wrapped: they go in large message mode. */
 const MAX_WRAPPED_READ = 1024 * 1024;
-
-/** OMA SIMPLE IM large message mode, asked for in Accept-Contact. */
-const LARGE_MESSAGE = '*;+g.oma.sip-im.large-message';
 
 /** What to send. */
 interface Outgoing {
@@ -26,10 +24,19 @@ interface Outgoing {
   readonly body: Buffer | { readonly file: string };
 }
 
+/** Who sends, and to which domain. */
+interface Sender {
+  readonly client: PigeonholeClient;
+  readonly user: string;
+  readonly domain: string;
+}
+
 /**
  * `pigeonhole send --from alice --password secret --to bob (--text T | --file F) [--type T]
- * [--wait stored|delivered [--timeout S]]`: pager mode (MESSAGE, RFC 3428) when the body fits
- * PAGER_MAX_BYTES, large message mode (INVITE + MSRP, RFC 4975) otherwise, with a progress bar. Prints
+ * [--wait stored|delivered [--timeout S]]`, as the user's SIP.js client over SIP WebSocket: pager mode
+ * (MESSAGE, RFC 3428) when the body is text that fits PAGER_MAX_BYTES, large message mode (INVITE +
+ * MSRP, RFC 4975) otherwise (binary bodies too: MSRP carries bytes, a SIP.js body is text), with a
+ * progress bar. Prints
  * the final SIP status; exit 0 when the server took the message. With `--wait`, a pager message asks for
  * IMDNs (RFC 5438) and the command waits for the `stored` or `delivered` notification; a large message
  * is stored once its last chunk is answered 200, so `--wait stored` needs nothing more for it.
@@ -64,22 +71,40 @@ export async function sendCommand(
     file: values.file,
     type: values.type,
   });
-  const account = await openAccount(env, { user: from, password });
-  try {
-    const messageId = newImdnMessageId();
-    const asking = wait && (await withImdnRequest(account, { outgoing, messageId }));
-    if (wait && asking && asking.size <= env.PAGER_MAX_BYTES)
-      return await sendPagerAndWait(account, { outgoing: asking, messageId, wait, print });
-    if (wait?.wanted === 'delivered')
-      throw new UsageError(
-        `--wait delivered needs a message of at most PAGER_MAX_BYTES (${env.PAGER_MAX_BYTES}) bytes`,
+  const fitsPager = async (candidate: Outgoing): Promise<boolean> =>
+    candidate.size <= env.PAGER_MAX_BYTES && isText(await bodyOf(candidate));
+  const messageId = newImdnMessageId();
+  const domain = env.SIP_DOMAIN;
+  const asking = wait && (await withImdnRequest({ user: from, domain }, { outgoing, messageId }));
+  if (wait && asking && (await fitsPager(asking))) {
+    const waiter = new ImdnWaiter({ user: from, messageId, wanted: wait.wanted }, print);
+    const client = await openClient(env, {
+      user: from,
+      password,
+      onMessage: (message) => waiter.take(message),
+    });
+    try {
+      return await sendPagerAndWait(
+        { client, user: from, domain },
+        { outgoing: asking, waiter, wait, print },
       );
-    const large = outgoing.size > env.PAGER_MAX_BYTES;
-    const status = large ? await sendLarge(account, outgoing) : await sendPager(account, outgoing);
-    print(`${large ? 'large message' : 'pager message'} to ${to}: ${status}`);
-    return status.startsWith('2') ? 0 : 1;
+    } finally {
+      await client.stop();
+    }
+  }
+  if (wait?.wanted === 'delivered')
+    throw new UsageError(
+      `--wait delivered needs a text message of at most PAGER_MAX_BYTES (${env.PAGER_MAX_BYTES}) bytes`,
+    );
+  const large = !(await fitsPager(outgoing));
+  const client = await openClient(env, { user: from, password });
+  try {
+    const sender = { client, user: from, domain };
+    const result = large ? await sendLarge(sender, outgoing) : await sendPager(sender, outgoing);
+    print(`${large ? 'large message' : 'pager message'} to ${to}: ${result}`);
+    return result.startsWith('2') ? 0 : 1;
   } finally {
-    await account.close();
+    await client.stop();
   }
 }
 
@@ -103,25 +128,20 @@ function parseWait(wanted: string | undefined, timeout: string): Wait | undefine
  * is registered to take them; resolves with the exit code: 0 once the awaited notification came.
  */
 async function sendPagerAndWait(
-  account: SipAccount,
+  sender: Sender,
   {
     outgoing,
-    messageId,
+    waiter,
     wait,
     print,
-  }: { outgoing: Outgoing; messageId: string; wait: Wait; print: (line: string) => void },
+  }: { outgoing: Outgoing; waiter: ImdnWaiter; wait: Wait; print: (line: string) => void },
 ): Promise<number> {
-  const waiter = new ImdnWaiter(account, { messageId, wanted: wait.wanted }, print);
-  await waiter.start();
-  try {
-    const status = await sendPager(account, outgoing);
-    print(`pager message to ${outgoing.to}: ${status}`);
-    if (!status.startsWith('2')) return 1;
-    if (status.startsWith('200')) waiter.deliveredDirectly(); // a device took it at once
-    return (await waiter.until(wait.timeoutMs)) ? 0 : 1;
-  } finally {
-    await waiter.close();
-  }
+  await sender.client.register(REGISTER_EXPIRES);
+  const result = await sendPager(sender, outgoing);
+  print(`pager message to ${outgoing.to}: ${result}`);
+  if (!result.startsWith('2')) return 1;
+  if (result.startsWith('200')) waiter.deliveredDirectly(); // a device took it at once
+  return (await waiter.until(wait.timeoutMs)) ? 0 : 1;
 }
 
 /**
@@ -129,16 +149,14 @@ async function sendPagerAndWait(
  * undefined for a file too big to be a pager message anyway.
  */
 async function withImdnRequest(
-  account: SipAccount,
+  sender: { user: string; domain: string },
   { outgoing, messageId }: { outgoing: Outgoing; messageId: string },
 ): Promise<Outgoing | undefined> {
   if (outgoing.size > MAX_WRAPPED_READ) return undefined;
-  const content = Buffer.isBuffer(outgoing.body)
-    ? outgoing.body
-    : await readFile(outgoing.body.file);
+  const content = await bodyOf(outgoing);
   const body = buildCpim({
-    from: `<sip:${account.user}@${account.domain}>`,
-    to: `<sip:${outgoing.to}@${account.domain}>`,
+    from: `<sip:${sender.user}@${sender.domain}>`,
+    to: `<sip:${outgoing.to}@${sender.domain}>`,
     headers: [
       ['NS', `imdn <${IMDN_HEADER_NAMESPACE}>`],
       ['imdn.Message-ID', messageId],
@@ -170,90 +188,48 @@ async function readOutgoing(options: {
   return { to: options.to, contentType, size, body: { file } };
 }
 
-async function sendPager(account: SipAccount, outgoing: Outgoing): Promise<string> {
-  const body = Buffer.isBuffer(outgoing.body) ? outgoing.body : await readFile(outgoing.body.file);
-  return describe(
-    account.endpoint.request(
-      {
-        method: 'MESSAGE',
-        uri: `sip:${outgoing.to}@${account.domain}`,
-        from: `<sip:${account.user}@${account.domain}>`,
-        to: `<sip:${outgoing.to}@${account.domain}>`,
-        contentType: outgoing.contentType,
-        body,
-      },
-      account.server,
-      { credentials: account },
-    ),
-  );
+/** Reads a body that is a file (only ever for one small enough to be a pager message). */
+async function bodyOf(outgoing: Outgoing): Promise<Buffer> {
+  return Buffer.isBuffer(outgoing.body) ? outgoing.body : await readFile(outgoing.body.file);
+}
+
+/** True when the bytes are UTF-8 text: what a SIP.js MESSAGE body carries unchanged. */
+function isText(body: Buffer): boolean {
+  return Buffer.from(body.toString('utf8'), 'utf8').equals(body);
+}
+
+async function sendPager(sender: Sender, outgoing: Outgoing): Promise<string> {
+  const body = await bodyOf(outgoing);
+  return describe(sender.client.sendText(outgoing.to, body.toString('utf8'), outgoing.contentType));
 }
 
 /**
- * INVITE with an MSRP offer (`a=setup:active`, `a=file-selector` with the size); on 200, connect to the
- * answer's path and send the body with a progress bar; the last chunk's 200 means stored; then BYE.
+ * INVITE with an MSRP offer (`a=setup:active`, `a=file-selector` with the size); on 200 the client
+ * connects to the answer's path and sends the body with a progress bar; the last chunk's 200 means
+ * stored; then BYE.
  */
-async function sendLarge(account: SipAccount, outgoing: Outgoing): Promise<string> {
-  const ourPath = activeEndpointUri(account.server.host);
-  const offer = buildSendOffer({
-    address: account.server.host,
-    path: ourPath,
-    contentType: outgoing.contentType,
-    size: outgoing.size,
-    fileName: Buffer.isBuffer(outgoing.body) ? 'message' : basename(outgoing.body.file),
-  });
-  let invited;
-  try {
-    invited = await account.endpoint.invite(
+async function sendLarge(sender: Sender, outgoing: Outgoing): Promise<string> {
+  const progress = new ProgressBar('sending', outgoing.size);
+  const result = await describe(
+    sender.client.sendFile(
+      outgoing.to,
       {
-        uri: `sip:${outgoing.to}@${account.domain}`,
-        from: `<sip:${account.user}@${account.domain}>`,
-        to: `<sip:${outgoing.to}@${account.domain}>`,
-        headers: [
-          ['Contact', `<${account.contact}>`],
-          ['Accept-Contact', LARGE_MESSAGE],
-        ],
-        contentType: 'application/sdp',
-        body: Buffer.from(offer),
-      },
-      account.server,
-      { credentials: account },
-    );
-  } catch (err) {
-    return err instanceof SipError ? `${err.status} ${err.reason}` : String(err);
-  }
-  const { response, dialog } = invited;
-  if (!dialog) return statusLine(response);
-  try {
-    const path = parseMsrpSdp(response.body.toString('utf8'))?.path ?? [];
-    const connection = await connectMsrp(path[0] ?? '');
-    const progress = new ProgressBar('sending', outgoing.size);
-    try {
-      await connection.send({
-        toPath: path,
-        fromPath: [ourPath],
-        contentType: outgoing.contentType,
-        body: Buffer.isBuffer(outgoing.body) ? outgoing.body : createReadStream(outgoing.body.file),
+        name: Buffer.isBuffer(outgoing.body) ? 'message' : basename(outgoing.body.file),
+        type: outgoing.contentType,
         size: outgoing.size,
-        onProgress: (sent) => progress.update(sent),
-      });
-    } finally {
-      await connection.close();
-    }
-    return `${statusLine(response)}, ${outgoing.size} bytes stored`;
-  } finally {
-    await dialog.bye().catch(() => undefined);
-  }
+        body: Buffer.isBuffer(outgoing.body) ? outgoing.body : createReadStream(outgoing.body.file),
+      },
+      (sent) => progress.update(sent),
+    ),
+  );
+  return result.startsWith('2') ? `${result}, ${outgoing.size} bytes stored` : result;
 }
 
-async function describe(pending: Promise<SipResponse>): Promise<string> {
+async function describe(pending: Promise<SendResult>): Promise<string> {
   try {
-    return statusLine(await pending);
+    const { status, reason, warning } = await pending;
+    return `${status} ${reason}${warning ? ` (${warning})` : ''}`;
   } catch (err) {
-    return err instanceof SipError ? `${err.status} ${err.reason}` : String(err);
+    return err instanceof Error ? err.message : String(err);
   }
-}
-
-function statusLine(response: SipResponse): string {
-  const warning = response.get('Warning');
-  return `${response.status} ${response.reason}${warning ? ` (${warning})` : ''}`;
 }
