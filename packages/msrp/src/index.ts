@@ -65,6 +65,7 @@ export { ByteRangeTracker } from './byte-range-tracker.js';
 export {
   SocketTransport,
   WebSocketTransport,
+  type BrowserWebSocket,
   type MsrpTransport,
   type TransportEvents,
 } from './transport.js';

@@ -117,7 +117,7 @@ export async function connectMsrp(
         MSRP_WS_PROTOCOL,
         { ...options.tls },
       );
-      await once(ws, 'open', { signal });
+      await opened(ws, signal);
       return new MsrpConnection(new WebSocketTransport(ws, `${uri.host}:${uri.port}`), options);
     }
     const socket = uri.secure
@@ -137,4 +137,37 @@ export async function connectMsrp(
       { cause: err },
     );
   }
+}
+
+/**
+ * Resolves when the WebSocket opened. Through its standard event interface, which `ws` has as well as
+ * browsers (where `ws` is replaced by the browser's own WebSocket).
+ */
+function opened(ws: WebSocket, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      ws.close();
+      reject(signal.reason as Error);
+    };
+    const settle = (outcome: () => void) => (): void => {
+      signal.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    ws.addEventListener('open', settle(resolve), { once: true });
+    ws.addEventListener(
+      'error',
+      settle(() => reject(new Error('the WebSocket failed'))),
+      {
+        once: true,
+      },
+    );
+    ws.addEventListener(
+      'close',
+      settle(() => reject(new Error('the WebSocket closed'))),
+      {
+        once: true,
+      },
+    );
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -60,7 +60,7 @@ export function activeEndpointUri(host: string): string {
     secure: false,
     host,
     port: 9,
-    sessionId: randomBytes(12).toString('base64url'),
+    sessionId: randomBytes(12).toString('hex'),
     transport: 'tcp',
   });
 }

@@ -60,7 +60,7 @@ export class OutgoingTransactions {
   }
 
   #wait(map: Map<string, Pending>, key: string, timeoutMs: number): Promise<number> {
-    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(SWEEP_MS, timeoutMs)).unref();
+    this.#sweeper ??= unref(setInterval(() => this.#sweep(), Math.min(SWEEP_MS, timeoutMs)));
     return new Promise((resolve, reject) => {
       map.set(key, { resolve, reject, deadline: Date.now() + timeoutMs });
     });
@@ -90,4 +90,10 @@ export class OutgoingTransactions {
     map.delete(key);
     pending.resolve(status);
   }
+}
+
+/** Never keeps a Node process up; in a browser, where timers are numbers, nothing to do. */
+function unref(timer: NodeJS.Timeout): NodeJS.Timeout {
+  if (typeof timer === 'object') timer.unref();
+  return timer;
 }

@@ -17,7 +17,10 @@ export interface MsrpMedia {
 /** Reads the first `m=message` section's MSRP attributes; undefined when there is none. */
 export function parseMsrpSdp(sdp: string): MsrpMedia | undefined {
   const lines = sdp.split(/\r?\n/);
-  const start = lines.findIndex((line) => /^m=message \d+ (TCP|TCP\/TLS)\/MSRP\b/i.test(line));
+  // RFC 7977 §8.1 adds TCP/WS/MSRP and TCP/WSS/MSRP to RFC 4975's TCP/MSRP and TCP/TLS/MSRP.
+  const start = lines.findIndex((line) =>
+    /^m=message \d+ (TCP|TCP\/TLS|TCP\/WSS?)\/MSRP\b/i.test(line),
+  );
   if (start === -1) return undefined;
   const end = lines.findIndex((line, i) => i > start && line.startsWith('m='));
   const section = lines.slice(start + 1, end === -1 ? undefined : end);
@@ -75,7 +78,7 @@ export function buildMsrpSdp(options: MsrpSdpOptions): string {
     's=-',
     `c=IN ${ipVersion} ${options.address}`,
     't=0 0',
-    `m=message ${options.port} ${options.secure ? 'TCP/TLS/MSRP' : 'TCP/MSRP'} *`,
+    `m=message ${options.port} ${protocolOf(options)} *`,
     `a=accept-types:${options.acceptTypes.join(' ')}`,
     ...(options.acceptWrappedTypes?.length
       ? [`a=accept-wrapped-types:${options.acceptWrappedTypes.join(' ')}`]
@@ -86,6 +89,13 @@ export function buildMsrpSdp(options: MsrpSdpOptions): string {
     ...(options.extra ?? []).map((line) => `a=${line}`),
   ];
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The m-line protocol: over WebSocket when the first path URI says `;ws` (RFC 7977 §8.1). */
+function protocolOf(options: MsrpSdpOptions): string {
+  const webSocket = /;ws$/i.test(options.path[0] ?? '');
+  if (webSocket) return options.secure ? 'TCP/WSS/MSRP' : 'TCP/WS/MSRP';
+  return options.secure ? 'TCP/TLS/MSRP' : 'TCP/MSRP';
 }
 
 /** The `type/subtype` of a Content-Type, for `a=accept-types` (RFC 4975 §8.6); `*` when there is none. */

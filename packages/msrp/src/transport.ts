@@ -67,41 +67,65 @@ export class SocketTransport extends EventEmitter<TransportEvents> implements Ms
 
 /** Bytes buffered in a WebSocket above which `write` reports backpressure. */
 const WS_HIGH_WATER = 1024 * 1024;
+/** How often a browser WebSocket's buffered amount is checked while it is above the high water. */
+const BROWSER_DRAIN_POLL_MS = 5;
+
+/** The standard (WHATWG) WebSocket, as browsers have it: no pause, no send callback. */
+export interface BrowserWebSocket {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code?: number): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close' | 'error', listener: () => void): void;
+}
 
 /**
  * WebSocket (RFC 7977): one MSRP chunk per WebSocket message; text and binary frames are both taken as
- * bytes. Backpressure follows the socket's buffered amount.
+ * bytes. Backpressure follows the socket's buffered amount. It runs on the `ws` package (Node: reading
+ * pauses when the application is slow) and on a browser's WebSocket (which cannot pause reading).
  */
 export class WebSocketTransport extends EventEmitter<TransportEvents> implements MsrpTransport {
   readonly kind = 'ws' as const;
   readonly remote: string;
-  readonly #ws: WebSocket;
+  readonly #ws: WebSocket | BrowserWebSocket;
   #draining = false;
 
-  constructor(ws: WebSocket, remote: string) {
+  constructor(ws: WebSocket | BrowserWebSocket, remote: string) {
     super();
     this.#ws = ws;
     this.remote = remote;
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.emit('data', toBuffer(data)));
-    ws.on('error', () => undefined);
-    ws.once('close', () => this.emit('close', undefined));
+    if (isNodeWebSocket(ws)) {
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) =>
+        this.emit('data', toBuffer(data)),
+      );
+      ws.on('error', () => undefined);
+      ws.once('close', () => this.emit('close', undefined));
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    ws.addEventListener('message', ({ data }) => this.emit('data', toBuffer(data)));
+    ws.addEventListener('error', () => undefined);
+    ws.addEventListener('close', () => this.emit('close', undefined));
   }
 
   write(parts: readonly Buffer[]): boolean {
-    this.#ws.send(
-      parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts),
-      { binary: true },
-      () => this.#checkDrain(),
-    );
-    return this.#ws.bufferedAmount < WS_HIGH_WATER;
+    const data = parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
+    const ws = this.#ws;
+    if (isNodeWebSocket(ws)) ws.send(data, { binary: true }, () => this.#checkDrain());
+    else {
+      ws.send(data);
+      this.#pollDrain();
+    }
+    return ws.bufferedAmount < WS_HIGH_WATER;
   }
 
   pause(): void {
-    this.#ws.pause();
+    if (isNodeWebSocket(this.#ws)) this.#ws.pause();
   }
 
   resume(): void {
-    this.#ws.resume();
+    if (isNodeWebSocket(this.#ws)) this.#ws.resume();
   }
 
   close(): void {
@@ -116,10 +140,30 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
       this.emit('drain');
     });
   }
+
+  /** A browser says nothing when its buffer empties: look until it is below the high water. */
+  #pollDrain(): void {
+    if (this.#draining || this.#ws.bufferedAmount < WS_HIGH_WATER) return;
+    this.#draining = true;
+    const look = (): void => {
+      if (this.#ws.bufferedAmount >= WS_HIGH_WATER) {
+        setTimeout(look, BROWSER_DRAIN_POLL_MS);
+        return;
+      }
+      this.#draining = false;
+      this.emit('drain');
+    };
+    setTimeout(look, BROWSER_DRAIN_POLL_MS);
+  }
 }
 
-function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+function isNodeWebSocket(ws: WebSocket | BrowserWebSocket): ws is WebSocket {
+  return typeof (ws as { on?: unknown }).on === 'function';
+}
+
+function toBuffer(data: unknown): Buffer {
   if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
+  if (Array.isArray(data)) return Buffer.concat(data as Buffer[]);
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return Buffer.from(data as ArrayBuffer);
 }
