@@ -13,8 +13,11 @@ export interface SignallingContext {
   readonly edge: string;
   /** Our SIP port, for the Contact of a 2xx to INVITE. */
   readonly sipPort: number;
-  /** Where senders reach a media instance (MSRP_PUBLIC_HOST, MSRP_TCP_PORT): put in `a=path`. */
-  readonly media: { readonly host: string; readonly port: number };
+  /**
+   * Where senders reach a media instance (MSRP_PUBLIC_HOST, MSRP_TCP_PORT; MSRP_WS_PORT for senders
+   * on MSRP over WebSocket): put in `a=path`.
+   */
+  readonly media: { readonly host: string; readonly port: number; readonly wsPort?: number };
   readonly sessions: SessionStore;
   readonly messages: MessageStore;
   readonly location: LocationStore;

@@ -16,7 +16,7 @@ await runApp({
       domain: env.SIP_DOMAIN,
       host: env.SIP_HOST,
       sipPort: env.SIP_TCP_PORT,
-      media: { host: env.MSRP_PUBLIC_HOST, port: env.MSRP_TCP_PORT },
+      media: { host: env.MSRP_PUBLIC_HOST, port: env.MSRP_TCP_PORT, wsPort: env.MSRP_WS_PORT },
       limits: {
         maxMessages: env.STORE_MAX_MESSAGES,
         maxBytes: env.STORE_MAX_BYTES,

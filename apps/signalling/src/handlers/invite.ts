@@ -85,7 +85,8 @@ async function reserve(
     return server.reply(603, { headers: [['Warning', `399 ${ctx.host} "${reason}"`]] });
   }
   const sessionId = randomBytes(12).toString('hex');
-  const localPath = `msrp://${ctx.media.host}:${ctx.media.port}/${sessionId};tcp`;
+  const { port, transport } = mediaListener(ctx, media);
+  const localPath = `msrp://${ctx.media.host}:${port}/${sessionId};${transport}`;
   const maxSize = ctx.messages.limits.largeMaxBytes;
   await ctx.sessions.reserve(
     {
@@ -103,7 +104,7 @@ async function reserve(
   );
   const sdp = buildMsrpSdp({
     address: ctx.media.host,
-    port: ctx.media.port,
+    port,
     path: [localPath],
     acceptTypes: ['*'],
     maxSize,
@@ -125,4 +126,18 @@ export function byeHandler(ctx: SignallingContext): RequestHandler {
     const ended = await ctx.sessions.endByCall(request.callId);
     server.reply(ended ? 200 : 481);
   };
+}
+
+/**
+ * The media listener a sender can reach: WebSocket when its own path is `;ws` (a browser, which can
+ * speak MSRP over nothing else, RFC 7977 §5), else TCP.
+ */
+function mediaListener(
+  ctx: SignallingContext,
+  offer: MsrpMedia,
+): { port: number; transport: 'tcp' | 'ws' } {
+  const overWebSocket = /;ws$/i.test(offer.path[0] ?? '');
+  return overWebSocket && ctx.media.wsPort !== undefined
+    ? { port: ctx.media.wsPort, transport: 'ws' }
+    : { port: ctx.media.port, transport: 'tcp' };
 }
