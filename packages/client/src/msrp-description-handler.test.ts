@@ -12,7 +12,7 @@ describe('MsrpDescriptionHandler', () => {
     });
     const { body, contentType } = await handler.getDescription();
     expect(contentType).toBe('application/sdp');
-    expect(body).toContain('m=message 9 TCP/MSRP *');
+    expect(body).toContain('m=message 9 TCP/WS/MSRP *');
     expect(body).toContain('a=sendonly');
     const offer = parseMsrpSdp(body);
     expect(offer).toMatchObject({ setup: 'active', acceptTypes: ['image/jpeg'] });

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { activeEndpointUri, buildSendOffer, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
+import { buildSendOffer, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
+import { clientMsrpUri } from './client-msrp-uri.js';
 
 /** What the offer describes: the one message this session will send (RFC 5547 file-selector). */
 export interface OfferedFile {
@@ -22,8 +22,7 @@ export class MsrpDescriptionHandler implements SessionDescriptionHandler {
   #answer: MsrpMedia | undefined;
 
   constructor(readonly file: OfferedFile) {
-    // A browser-style client has no address to offer: a `.invalid` host (RFC 7977 §5).
-    this.localPath = activeEndpointUri(`${randomBytes(6).toString('hex')}.invalid`);
+    this.localPath = clientMsrpUri();
   }
 
   /** The answer's MSRP description once it arrived. */

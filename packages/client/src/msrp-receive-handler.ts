@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { buildMsrpSdp, formatMsrpUri, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
+import { buildMsrpSdp, parseMsrpSdp, type MsrpMedia } from '@pigeonhole/msrp';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
+import { clientMsrpUri } from './client-msrp-uri.js';
 
 /**
  * SIP.js's session description handler for receiving one large message over MSRP: it takes an offer
@@ -14,14 +14,7 @@ export class MsrpReceiveHandler implements SessionDescriptionHandler {
   #offer: MsrpMedia | undefined;
 
   constructor() {
-    const id = randomBytes(9).toString('base64url');
-    this.localPath = formatMsrpUri({
-      secure: false,
-      host: `${randomBytes(6).toString('hex')}.invalid`,
-      port: 9,
-      sessionId: id,
-      transport: 'ws',
-    });
+    this.localPath = clientMsrpUri();
   }
 
   /** The offer's MSRP description once it arrived. */

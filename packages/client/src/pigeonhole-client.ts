@@ -70,7 +70,8 @@ export interface ReceivedText {
 
 /** A large message to send: its description and its bytes. */
 export interface OutgoingFile extends OfferedFile {
-  readonly body: Buffer | AsyncIterable<Buffer>;
+  /** Bytes (a Buffer in Node, a Uint8Array in a browser), or a stream of them. */
+  readonly body: Uint8Array | AsyncIterable<Uint8Array>;
 }
 
 /** Events of a client. */
@@ -213,7 +214,7 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
         toPath: answer.path,
         fromPath: [handler.localPath],
         contentType: file.type,
-        body: file.body,
+        body: asBuffers(file.body),
         size: file.size,
         onProgress,
       });
@@ -292,6 +293,16 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
     if (!uri) throw new Error(`not a SIP user name: ${user}`);
     return uri;
   }
+}
+
+/** The body as Buffers, which the MSRP sender takes (a browser's bytes are plain Uint8Arrays). */
+function asBuffers(body: Uint8Array | AsyncIterable<Uint8Array>): Buffer | AsyncIterable<Buffer> {
+  const toBuffer = (bytes: Uint8Array): Buffer =>
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (body instanceof Uint8Array) return toBuffer(body);
+  return (async function* () {
+    for await (const piece of body) yield toBuffer(piece);
+  })();
 }
 
 function resultOf(response: Core.IncomingResponseMessage): SendResult {
