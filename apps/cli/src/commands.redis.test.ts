@@ -172,4 +172,34 @@ describe('the pigeonhole command', () => {
     );
     expect(sent.code, sent.stdout + sent.stderr).toBe(0);
   }, 120_000);
+
+  it('waits with --wait delivered for a large message, which listen writes without its CPIM wrapper', async () => {
+    const content = randomBytes(3 * 1024 * 1024 + 7);
+    const file = join(dir, 'report.bin');
+    await writeFile(file, content);
+    const sending = pigeonhole(
+      ...['send', '--from', 'alice', '--password', 'secret', '--to', 'bob', '--file', file],
+      ...['--wait', 'delivered', '--timeout', '60'],
+    );
+    await waitUntil(
+      async () => (await pigeonhole('stats')).stdout.includes('sip:bob@localhost  1 message'),
+      30_000,
+      'the large message to be stored for Bob',
+    );
+    const out = join(dir, 'report');
+    const listen = await pigeonhole(
+      ...['listen', '--as', 'bob', '--password', 'secret', '--out', out, '--count', '1'],
+    );
+    expect(listen.code, listen.stderr).toBe(0);
+    const sent = await sending;
+    expect(sent.stdout).toMatch(/large message to bob: 200 OK, \d+ bytes stored/);
+    expect(sent.stdout.split('\n')).toContain('notification: delivery delivered');
+    expect(sent.code, sent.stdout + sent.stderr).toBe(0);
+    expect((await readFile(join(out, '1.body'))).equals(content)).toBe(true);
+    expect(JSON.parse(await readFile(join(out, '1.json'), 'utf8'))).toMatchObject({
+      kind: 'large',
+      contentType: 'application/octet-stream',
+      size: content.length,
+    });
+  }, 120_000);
 });

@@ -6,8 +6,10 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PigeonholeClient, ReceivedFile, ReceivedText } from '@pigeonhole/client';
-import { buildImdn, parseCpim, readImdnRequest } from '@pigeonhole/cpim';
+import { buildImdn, parseCpim, readImdnRequest, type CpimMessage } from '@pigeonhole/cpim';
 import type { Env } from '@pigeonhole/config';
+import { readCpimStream } from './cpim-stream.js';
+import { ProgressBar } from './progress.js';
 import { openClient } from './sip-client.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,10 +29,10 @@ const REGISTER_EXPIRES = 300;
 /**
  * `pigeonhole listen --as bob --password secret --out DIR [--count N]`: registers as the user's SIP.js
  * client over SIP WebSocket (stored messages then arrive), takes pager messages (MESSAGE) and large ones
- * (INVITE + MSRP over WebSocket, the client connecting to the sender), writes each body to DIR as
- * `<n>.body` with `<n>.json` beside it before the sender hears it arrived, answers an IMDN `delivered`
- * when a pager message asked for one, and prints one line per message. Runs until Ctrl-C, or until
- * `--count` messages arrived.
+ * (INVITE + MSRP over WebSocket, the client connecting to the sender, with a progress bar), writes each
+ * body to DIR as `<n>.body` (a CPIM-wrapped large message without its wrapper) with `<n>.json` beside
+ * it before the sender hears it arrived, answers an IMDN `delivered` when the message asked for one,
+ * and prints one line per message. Runs until Ctrl-C, or until `--count` messages arrived.
  */
 export async function listenCommand(
   env: Env,
@@ -115,34 +117,48 @@ class Inbox {
       sha256: createHash('sha256').update(body).digest('hex'),
       receivedAt: new Date().toISOString(),
     });
-    const notice = this.#acknowledge(message, body).catch(
-      warn('the delivered notification was not sent'),
-    );
-    this.#notifying.add(notice);
-    void notice.finally(() => this.#notifying.delete(notice));
+    if (message.contentType.toLowerCase().startsWith('message/cpim'))
+      this.#notify(() => this.#acknowledge(parseCpim(body), message.from));
   }
 
   /** Writes a large message as it streams in; its last chunk is answered 200 once this resolved. */
   async file(file: ReceivedFile): Promise<void> {
     const n = ++this.#received;
+    const body = file.body as AsyncIterable<Buffer>;
+    const cpim = file.contentType.toLowerCase().startsWith('message/cpim')
+      ? await readCpimStream(body)
+      : undefined;
+    const progress = new ProgressBar(`receiving ${n}`, (file.size ?? 0) - (cpim?.headBytes ?? 0));
     const hash = createHash('sha256');
     let size = 0;
     const tap = new Transform({
       transform(piece: Buffer, _encoding, done) {
         hash.update(piece);
         size += piece.length;
+        progress.update(size);
         done(null, piece);
       },
     });
-    await pipeline(file.body, tap, createWriteStream(join(this.#dir, `${n}.body`)));
+    await pipeline(cpim?.content ?? body, tap, createWriteStream(join(this.#dir, `${n}.body`)));
     await this.#record(n, {
       kind: 'large',
       from: file.from,
-      contentType: file.contentType,
+      contentType: cpim?.head?.contentType ?? file.contentType,
       size,
       sha256: hash.digest('hex'),
       receivedAt: new Date().toISOString(),
     });
+    const head = cpim?.head;
+    if (head) this.#notify(() => this.#acknowledge(head, file.from));
+  }
+
+  /** Sends a notification in the background; `until` waits for it. */
+  #notify(send: () => Promise<void>): void {
+    const notice = Promise.resolve()
+      .then(send)
+      .catch(warn('the delivered notification was not sent'));
+    this.#notifying.add(notice);
+    void notice.finally(() => this.#notifying.delete(notice));
   }
 
   async #record(n: number, metadata: ReceivedMetadata): Promise<void> {
@@ -154,20 +170,20 @@ class Inbox {
   }
 
   /** RFC 5438 §7.2.1: a `delivered` notification when the sender asked for positive-delivery. */
-  async #acknowledge(message: ReceivedText, body: Buffer): Promise<void> {
-    if (!message.contentType.toLowerCase().startsWith('message/cpim') || !this.#client) return;
-    const imdn = readImdnRequest(parseCpim(body));
-    if (!imdn?.messageId || !imdn.dispositions.includes('positive-delivery')) return;
+  async #acknowledge(cpim: CpimMessage, sender: string): Promise<void> {
+    const imdn = readImdnRequest(cpim);
+    if (!this.#client || !imdn?.messageId || !imdn.dispositions.includes('positive-delivery'))
+      return;
     const notice = buildImdn({
       kind: 'delivery',
       status: 'delivered',
       original: { messageId: imdn.messageId, dateTime: imdn.dateTime, dispositions: [] },
       from: this.#me,
-      to: message.from,
+      to: sender,
       recipientUri: this.#me,
     });
     const { status, reason } = await this.#client.sendText(
-      message.from,
+      sender,
       notice.toString('utf8'),
       'message/cpim',
     );

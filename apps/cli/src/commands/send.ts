@@ -12,16 +12,16 @@ import { UsageError } from './usage-error.js';
 
 /** Long enough for a short wait; the binding is removed when the client stops. */
 const REGISTER_EXPIRES = 300;
-/** Files above this are never read whole to be wrapped: they go in large message mode. */
-const MAX_WRAPPED_READ = 1024 * 1024;
-
 /** What to send. */
 interface Outgoing {
   readonly to: string;
   readonly contentType: string;
   readonly size: number;
-  /** The whole body (pager mode), or the file it streams from (large message mode). */
-  readonly body: Buffer | { readonly file: string };
+  /**
+   * The whole body, or the file it streams from (after `prefix`: the CPIM headers of a message that
+   * asks for notifications).
+   */
+  readonly body: Buffer | { readonly file: string; readonly prefix?: Buffer };
 }
 
 /** Who sends, and to which domain. */
@@ -37,9 +37,10 @@ interface Sender {
  * (MESSAGE, RFC 3428) when the body is text that fits PAGER_MAX_BYTES, large message mode (INVITE +
  * MSRP, RFC 4975) otherwise (binary bodies too: MSRP carries bytes, a SIP.js body is text), with a
  * progress bar. Prints
- * the final SIP status; exit 0 when the server took the message. With `--wait`, a pager message asks for
- * IMDNs (RFC 5438) and the command waits for the `stored` or `delivered` notification; a large message
- * is stored once its last chunk is answered 200, so `--wait stored` needs nothing more for it.
+ * the final SIP status; exit 0 when the server took the message. With `--wait`, the message goes as CPIM
+ * asking for IMDNs (RFC 5438) and the command, registered meanwhile, waits for the `stored` or
+ * `delivered` notification; a large message is stored once its last chunk is answered 200, so
+ * `--wait stored` waits for nothing more for it.
  */
 export async function sendCommand(
   env: Env,
@@ -75,32 +76,31 @@ export async function sendCommand(
     candidate.size <= env.PAGER_MAX_BYTES && isText(await bodyOf(candidate));
   const messageId = newImdnMessageId();
   const domain = env.SIP_DOMAIN;
-  const asking = wait && (await withImdnRequest({ user: from, domain }, { outgoing, messageId }));
-  if (wait && asking && (await fitsPager(asking))) {
+  const message = wait
+    ? withImdnRequest({ user: from, domain }, { outgoing, messageId, wanted: wait.wanted })
+    : outgoing;
+  const large = !(await fitsPager(message));
+  // A large message is stored once its last chunk is answered 200: `stored` needs no notification.
+  if (wait && !(large && wait.wanted === 'stored')) {
     const waiter = new ImdnWaiter({ user: from, messageId, wanted: wait.wanted }, print);
     const client = await openClient(env, {
       user: from,
       password,
-      onMessage: (message) => waiter.take(message),
+      onMessage: (notice) => waiter.take(notice),
     });
     try {
-      return await sendPagerAndWait(
+      return await sendAndWait(
         { client, user: from, domain },
-        { outgoing: asking, waiter, wait, print },
+        { outgoing: message, large, waiter, wait, print },
       );
     } finally {
       await client.stop();
     }
   }
-  if (wait?.wanted === 'delivered')
-    throw new UsageError(
-      `--wait delivered needs a text message of at most PAGER_MAX_BYTES (${env.PAGER_MAX_BYTES}) bytes`,
-    );
-  const large = !(await fitsPager(outgoing));
   const client = await openClient(env, { user: from, password });
   try {
     const sender = { client, user: from, domain };
-    const result = large ? await sendLarge(sender, outgoing) : await sendPager(sender, outgoing);
+    const result = large ? await sendLarge(sender, message) : await sendPager(sender, message);
     print(`${large ? 'large message' : 'pager message'} to ${to}: ${result}`);
     return result.startsWith('2') ? 0 : 1;
   } finally {
@@ -124,49 +124,60 @@ function parseWait(wanted: string | undefined, timeout: string): Wait | undefine
 }
 
 /**
- * A pager message wrapped in CPIM asking for every notification (RFC 5438 §5.3), sent while the sender
- * is registered to take them; resolves with the exit code: 0 once the awaited notification came.
+ * A message wrapped in CPIM asking for every notification (RFC 5438 §5.3), sent while the sender is
+ * registered to take them; resolves with the exit code: 0 once the awaited notification came.
  */
-async function sendPagerAndWait(
+async function sendAndWait(
   sender: Sender,
   {
     outgoing,
+    large,
     waiter,
     wait,
     print,
-  }: { outgoing: Outgoing; waiter: ImdnWaiter; wait: Wait; print: (line: string) => void },
+  }: {
+    outgoing: Outgoing;
+    large: boolean;
+    waiter: ImdnWaiter;
+    wait: Wait;
+    print: (line: string) => void;
+  },
 ): Promise<number> {
   await sender.client.register(REGISTER_EXPIRES);
-  const result = await sendPager(sender, outgoing);
-  print(`pager message to ${outgoing.to}: ${result}`);
+  const result = large ? await sendLarge(sender, outgoing) : await sendPager(sender, outgoing);
+  print(`${large ? 'large message' : 'pager message'} to ${outgoing.to}: ${result}`);
   if (!result.startsWith('2')) return 1;
-  if (result.startsWith('200')) waiter.deliveredDirectly(); // a device took it at once
+  if (result.startsWith('200') && !large) waiter.deliveredDirectly(); // a device took it at once
   return (await waiter.until(wait.timeoutMs)) ? 0 : 1;
 }
 
 /**
- * The message as `message/cpim` with `imdn.Message-ID` and `Disposition-Notification` (RFC 5438 §5);
- * undefined for a file too big to be a pager message anyway.
+ * The message as `message/cpim` with `imdn.Message-ID` and `Disposition-Notification` (RFC 5438 §5)
+ * asking for what is awaited (`processing` for `stored`; delivery too for `delivered`): the CPIM headers
+ * go before the body, which a file keeps streaming from.
  */
-async function withImdnRequest(
+function withImdnRequest(
   sender: { user: string; domain: string },
-  { outgoing, messageId }: { outgoing: Outgoing; messageId: string },
-): Promise<Outgoing | undefined> {
-  if (outgoing.size > MAX_WRAPPED_READ) return undefined;
-  const content = await bodyOf(outgoing);
-  const body = buildCpim({
+  { outgoing, messageId, wanted }: { outgoing: Outgoing; messageId: string; wanted: Awaited },
+): Outgoing {
+  const dispositions =
+    wanted === 'delivered' ? 'positive-delivery, negative-delivery, processing' : 'processing';
+  const prefix = buildCpim({
     from: `<sip:${sender.user}@${sender.domain}>`,
     to: `<sip:${outgoing.to}@${sender.domain}>`,
     headers: [
       ['NS', `imdn <${IMDN_HEADER_NAMESPACE}>`],
       ['imdn.Message-ID', messageId],
       ['DateTime', new Date().toISOString()],
-      ['imdn.Disposition-Notification', 'positive-delivery, negative-delivery, processing'],
+      ['imdn.Disposition-Notification', dispositions],
     ],
     contentType: outgoing.contentType,
-    content,
+    content: Buffer.alloc(0),
   });
-  return { ...outgoing, contentType: 'message/cpim', size: body.length, body };
+  const body = Buffer.isBuffer(outgoing.body)
+    ? Buffer.concat([prefix, outgoing.body])
+    : { file: outgoing.body.file, prefix };
+  return { ...outgoing, contentType: 'message/cpim', size: prefix.length + outgoing.size, body };
 }
 
 async function readOutgoing(options: {
@@ -190,7 +201,15 @@ async function readOutgoing(options: {
 
 /** Reads a body that is a file (only ever for one small enough to be a pager message). */
 async function bodyOf(outgoing: Outgoing): Promise<Buffer> {
-  return Buffer.isBuffer(outgoing.body) ? outgoing.body : await readFile(outgoing.body.file);
+  if (Buffer.isBuffer(outgoing.body)) return outgoing.body;
+  const { file, prefix } = outgoing.body;
+  return Buffer.concat([prefix ?? Buffer.alloc(0), await readFile(file)]);
+}
+
+/** A file's body as a stream, after its CPIM prefix if it has one. */
+async function* streamOf(body: { file: string; prefix?: Buffer }): AsyncGenerator<Buffer> {
+  if (body.prefix) yield body.prefix;
+  for await (const piece of createReadStream(body.file)) yield piece as Buffer;
 }
 
 /** True when the bytes are UTF-8 text: what a SIP.js MESSAGE body carries unchanged. */
@@ -217,7 +236,7 @@ async function sendLarge(sender: Sender, outgoing: Outgoing): Promise<string> {
         name: Buffer.isBuffer(outgoing.body) ? 'message' : basename(outgoing.body.file),
         type: outgoing.contentType,
         size: outgoing.size,
-        body: Buffer.isBuffer(outgoing.body) ? outgoing.body : createReadStream(outgoing.body.file),
+        body: Buffer.isBuffer(outgoing.body) ? outgoing.body : streamOf(outgoing.body),
       },
       (sent) => progress.update(sent),
     ),
