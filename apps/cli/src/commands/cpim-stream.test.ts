@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { buildCpim } from '@pigeonhole/cpim';
 import { describe, expect, it } from 'vitest';
 import { readCpimStream } from './cpim-stream.js';
 
-async function* pieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+/** `bytes` as a stream of `size`-byte pieces, the way a socket may cut it. */
+function pieces(bytes: Buffer, size: number): AsyncIterable<Buffer> {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) parts.push(bytes.subarray(at, at + size));
+  return Readable.from(parts);
 }
 
 async function collect(stream: AsyncIterable<Buffer>): Promise<Buffer> {
