@@ -96,20 +96,27 @@ async function pagerBodies(
   return byId;
 }
 
+/** OMA SIMPLE IM: a device that registers with this feature tag takes large messages. */
+const LARGE_MESSAGE_TAG = '+g.oma.sip-im.large-message';
+
 /** The contacts that can take this message, in the location store's order (highest q first). */
 function reachable(
   bindings: readonly Binding[],
   { message, passiveMsrp }: { message: StoredMessage; passiveMsrp: boolean },
 ): ContactTarget[] {
-  const method = message.kind === 'large' ? 'INVITE' : 'MESSAGE';
-  return (
-    bindings
-      .filter((binding) => acceptsMethod(binding, method))
-      .map((binding) => contactTarget(binding))
-      .filter((contact): contact is ContactTarget => contact !== undefined)
-      // A device behind an edge's flow takes a large message only over our passive MSRP listener.
-      .filter((contact) => method === 'MESSAGE' || contact.route === undefined || passiveMsrp)
-  );
+  const large = message.kind === 'large';
+  return bindings
+    .filter((binding) => acceptsMethod(binding, large ? 'INVITE' : 'MESSAGE'))
+    .flatMap((binding) => {
+      const contact = contactTarget(binding);
+      if (!contact) return [];
+      // A device behind an edge's flow (WebSocket) cannot be connected to: a large message goes to it
+      // over our passive MSRP listener, and only when it registered as taking large messages, so that a
+      // WebSocket softphone without MSRP never refuses one (488 would end it for good).
+      const viaEdge = contact.route !== undefined;
+      if (large && viaEdge && !(passiveMsrp && LARGE_MESSAGE_TAG in binding.params)) return [];
+      return [contact];
+    });
 }
 
 /** Offers the message to each contact in turn until one accepts; returns the last status. */

@@ -5,6 +5,8 @@ import {
   MsrpServer,
   MsrpStatusError,
   formatMsrpUri,
+  parseMsrpUri,
+  sameMsrpUri,
   type MsrpConnection,
   type SessionHandler,
 } from '@pigeonhole/msrp';
@@ -22,12 +24,22 @@ export interface PassiveMsrpOptions {
 export interface PassiveSession {
   /** Our MSRP URI for the offer's `a=path`. */
   readonly path: string;
-  /** The port for the offer's `m=` line. */
+  /** The host and port for the offer's `c=` and `m=` lines. */
+  readonly host: string;
   readonly port: number;
-  /** Resolves with the connection the device bound to this session; rejects after `timeoutMs`. */
-  connected(timeoutMs: number): Promise<MsrpConnection>;
-  /** Forgets the session (a connection for it after this gets 481). */
+  /**
+   * Resolves with the connection the device bound to this session, once its From-Path is the answer's
+   * path (`peerPath`); rejects after `timeoutMs`, or when another endpoint bound it.
+   */
+  connected(expect: { peerPath: readonly string[]; timeoutMs: number }): Promise<MsrpConnection>;
+  /** Forgets the session (a connection for it after this gets 481) and closes its connection. */
   end(): void;
+}
+
+/** A device's connection and the From-Path it bound the session with. */
+interface Binding {
+  readonly connection: MsrpConnection;
+  readonly fromPath: readonly string[];
 }
 
 /** The device sends nothing on a delivery session: a message from it is refused (RFC 4975 §7.2: 403). */
@@ -48,18 +60,18 @@ const SEND_ONLY: SessionHandler = {
  */
 export class PassiveMsrp {
   readonly #server: MsrpServer;
-  readonly #waiting = new Map<string, (connection: MsrpConnection) => void>();
+  readonly #waiting = new Map<string, (binding: Binding) => void>();
   readonly #publicHost: string;
   #port = 0;
 
   private constructor(publicHost: string) {
     this.#publicHost = publicHost;
     this.#server = new MsrpServer({
-      resolveSession: ({ sessionId, connection }) => {
+      resolveSession: ({ sessionId, connection, fromPath }) => {
         const bound = this.#waiting.get(sessionId);
         if (!bound) return Promise.resolve(481);
         this.#waiting.delete(sessionId);
-        bound(connection);
+        bound({ connection, fromPath });
         return Promise.resolve(SEND_ONLY);
       },
     });
@@ -80,10 +92,17 @@ export class PassiveMsrp {
   /** A new session for one delivery. */
   open(): PassiveSession {
     const sessionId = randomBytes(12).toString('hex');
-    let bind: (connection: MsrpConnection) => void = () => undefined;
-    const bound = new Promise<MsrpConnection>((resolve) => (bind = resolve));
-    this.#waiting.set(sessionId, bind);
-    const end = (): void => void this.#waiting.delete(sessionId);
+    let bind: (binding: Binding) => void = () => undefined;
+    const bound = new Promise<Binding>((resolve) => (bind = resolve));
+    let connection: MsrpConnection | undefined;
+    this.#waiting.set(sessionId, (binding) => {
+      connection = binding.connection;
+      bind(binding);
+    });
+    const end = (): void => {
+      this.#waiting.delete(sessionId);
+      void connection?.close();
+    };
     return {
       path: formatMsrpUri({
         secure: false,
@@ -92,9 +111,16 @@ export class PassiveMsrp {
         sessionId,
         transport: 'ws',
       }),
+      host: this.#publicHost,
       port: this.#port,
       end,
-      connected: (timeoutMs) => withDeadline(bound, timeoutMs, end),
+      connected: async ({ peerPath, timeoutMs }) => {
+        const binding = await withDeadline(bound, timeoutMs, end);
+        // RFC 4975 §7.3: the session is the answerer's; another endpoint that knew the id is not it.
+        if (!samePeer(binding.fromPath, peerPath))
+          throw new MsrpError(MsrpErrorCode.REFUSED, 'the session was bound from another path');
+        return binding.connection;
+      },
     };
   }
 
@@ -104,11 +130,19 @@ export class PassiveMsrp {
   }
 }
 
+function samePeer(fromPath: readonly string[], peerPath: readonly string[]): boolean {
+  try {
+    return sameMsrpUri(parseMsrpUri(fromPath[0] ?? ''), parseMsrpUri(peerPath[0] ?? ''));
+  } catch {
+    return false;
+  }
+}
+
 function withDeadline(
-  bound: Promise<MsrpConnection>,
+  bound: Promise<Binding>,
   timeoutMs: number,
   onTimeout: () => void,
-): Promise<MsrpConnection> {
+): Promise<Binding> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

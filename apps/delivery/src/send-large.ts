@@ -11,6 +11,7 @@ import {
 import { SipError, type ContactTarget, type Dialog, type SipResponse } from '@pigeonhole/sip';
 import type { StoredMessage } from '@pigeonhole/store';
 import type { DeliveryDeps } from './delivery-deps.js';
+import type { PassiveSession } from './passive-msrp.js';
 
 /** A 2xx whose SDP we cannot use: the session is not acceptable (RFC 3261 §21.4.26). */
 const NOT_ACCEPTABLE = 488;
@@ -42,7 +43,7 @@ export async function sendLarge(
   try {
     let invited: { response: SipResponse; dialog: Dialog | undefined };
     try {
-      invited = await invite(deps, { message, contact, ourPath, passivePort: passive?.port });
+      invited = await invite(deps, { message, contact, ourPath, passive });
     } catch (err) {
       return err instanceof SipError ? err.status : TRANSFER_BROKE;
     }
@@ -52,7 +53,7 @@ export async function sendLarge(
       const answer = parseMsrpSdp(response.body.toString('utf8'));
       if (!usableAnswer(answer, { weListen: passive !== undefined })) return NOT_ACCEPTABLE;
       const connect = passive
-        ? () => passive.connected(CONNECT_TIMEOUT_MS)
+        ? () => passive.connected({ peerPath: answer.path, timeoutMs: CONNECT_TIMEOUT_MS })
         : () => connectMsrp(answer.path[0] ?? '');
       return await transfer(deps, { message, answer, ourPath, connect });
     } finally {
@@ -69,8 +70,13 @@ function invite(
     message,
     contact,
     ourPath,
-    passivePort,
-  }: { message: StoredMessage; contact: ContactTarget; ourPath: string; passivePort?: number },
+    passive,
+  }: {
+    message: StoredMessage;
+    contact: ContactTarget;
+    ourPath: string;
+    passive: PassiveSession | undefined;
+  },
 ): Promise<{ response: SipResponse; dialog: Dialog | undefined }> {
   const { host, udpPort, tcpPort } = deps.local;
   const ourContact =
@@ -78,11 +84,11 @@ function invite(
       ? `<sip:pigeonhole@${uriHost(host)}:${tcpPort};transport=tcp>`
       : `<sip:pigeonhole@${uriHost(host)}:${udpPort}>`;
   const offer = buildSendOffer({
-    address: host,
+    address: passive?.host ?? host,
     path: ourPath,
     contentType: message.contentType,
     size: message.size,
-    passivePort,
+    passivePort: passive?.port,
   });
   return deps.endpoint.invite(
     {
@@ -102,15 +108,16 @@ function invite(
 }
 
 /**
- * The answer names its path and takes the other role (RFC 6135 §4): passive (or absent: RFC 4975's
- * default) when we connect, over TCP; active when it connects to us.
+ * The answer names its path and takes the other role (RFC 6135 §4; an answer never says `actpass`):
+ * passive when we connect, over TCP; active when it connects to us. Without `a=setup` the answerer is
+ * passive (RFC 4975 §8.5: the offerer connects), so it fits only when we connect.
  */
 function usableAnswer(
   answer: MsrpMedia | undefined,
   { weListen }: { weListen: boolean },
 ): answer is MsrpMedia {
-  if (!answer || answer.path.length === 0) return false;
-  if (weListen) return answer.setup !== 'passive';
+  if (!answer || answer.path.length === 0 || answer.setup === 'actpass') return false;
+  if (weListen) return answer.setup === 'active';
   if (answer.setup === 'active') return false;
   try {
     const first = parseMsrpUri(answer.path[0] ?? '');
