@@ -6,7 +6,8 @@ import { clientMsrpUri } from './client-msrp-uri.js';
  * SIP.js's session description handler for receiving one large message over MSRP: it takes an offer
  * whose sender listens (`a=setup:passive` or `actpass`, RFC 6135) and answers `a=setup:active`,
  * `a=recvonly`, any type, with a WebSocket path on a `.invalid` host: a client has no address of its
- * own and always connects (RFC 7977 §5). An offer that wants to connect to us is refused.
+ * own and always connects (RFC 7977 §5). An offer that would connect to us (`active`, or no `a=setup`:
+ * RFC 4975 §8.5 has the offerer connect) is refused.
  */
 export class MsrpReceiveHandler implements SessionDescriptionHandler {
   /** Our MSRP URI, the To-Path of what we receive. */
@@ -27,7 +28,7 @@ export class MsrpReceiveHandler implements SessionDescriptionHandler {
     const media = parseMsrpSdp(sdp);
     if (!media?.path.length)
       return Promise.reject(new Error('the offer has no MSRP media with a path'));
-    if (media.setup === 'active')
+    if (media.setup !== 'passive' && media.setup !== 'actpass')
       return Promise.reject(new Error('the offer would connect to us: a client cannot listen'));
     this.#offer = media;
     return Promise.resolve();

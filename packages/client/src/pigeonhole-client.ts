@@ -18,8 +18,9 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { MsrpDescriptionHandler, type OfferedFile } from './msrp-description-handler.js';
 import { MsrpReceiveHandler } from './msrp-receive-handler.js';
 
-/** OMA SIMPLE IM large message mode, asked for in Accept-Contact. */
-const LARGE_MESSAGE = 'Accept-Contact: *;+g.oma.sip-im.large-message';
+/** OMA SIMPLE IM large message mode: the feature tag, and asked for in Accept-Contact. */
+const LARGE_MESSAGE_TAG = '+g.oma.sip-im.large-message';
+const LARGE_MESSAGE = `Accept-Contact: *;${LARGE_MESSAGE_TAG}`;
 
 /** How to reach the service, and as whom. */
 export interface ClientOptions {
@@ -77,8 +78,11 @@ export interface OutgoingFile extends OfferedFile {
 /** Events of a client. */
 export interface ClientEvents {
   message: [ReceivedText];
-  /** A large message that could not be received (the sender will try again). */
-  fileFailed: [Error];
+  /**
+   * A message that could not be received (the service keeps it and tries again), or an answer that
+   * could not be sent.
+   */
+  receiveFailed: [Error];
 }
 
 /**
@@ -110,8 +114,8 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
               this.#files.get(session) ?? { name: '', type: '*', size: 0 },
             ),
       delegate: {
-        onMessage: (message) => void this.#takeMessage(message),
-        onInvite: (invitation) => void this.#receive(invitation),
+        onMessage: (message) => void this.#takeMessage(message).catch(this.#failed),
+        onInvite: (invitation) => void this.#receive(invitation).catch(this.#failed),
       },
     });
   }
@@ -123,7 +127,11 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
 
   /** Registers (stored messages then arrive as `message` events). Rejects on a refusal. */
   async register(expires = 600): Promise<void> {
-    this.#registerer ??= new Registerer(this.#ua, { expires });
+    // OMA SIMPLE IM: with `onFile` this device takes large messages, and says so in its Contact.
+    this.#registerer ??= new Registerer(this.#ua, {
+      expires,
+      extraContactHeaderParams: this.#options.onFile ? [LARGE_MESSAGE_TAG] : [],
+    });
     const registerer = this.#registerer;
     await new Promise<void>((resolve, reject) => {
       const onState = (state: RegistererState): void => {
@@ -230,7 +238,8 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
    */
   async #receive(invitation: Invitation): Promise<void> {
     const onFile = this.#options.onFile;
-    if (!onFile) return invitation.reject({ statusCode: 488 });
+    // Not now rather than never: the service keeps the message for a device that takes it.
+    if (!onFile) return invitation.reject({ statusCode: 480 });
     let connection: MsrpConnection | undefined;
     try {
       await invitation.accept();
@@ -256,14 +265,19 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
       invitation.stateChange.addListener((state) => {
         if (state === SessionState.Terminated) void opened.close();
       });
+      if (invitation.state === SessionState.Terminated) throw new Error('the session ended');
       await connection.bind({ toPath: offer.path, fromPath: [handler.localPath] });
     } catch (err) {
       await connection?.close();
       if (invitation.state === SessionState.Established)
         await invitation.bye().catch(() => undefined);
-      this.emit('fileFailed', err instanceof Error ? err : new Error(String(err)));
+      this.#failed(err);
     }
   }
+
+  readonly #failed = (err: unknown): void => {
+    this.emit('receiveFailed', err instanceof Error ? err : new Error(String(err)));
+  };
 
   /** A pager message: 200 once the application took it, 480 when it could not (RFC 3428 §7). */
   async #takeMessage(message: Message): Promise<void> {

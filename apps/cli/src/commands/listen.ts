@@ -61,7 +61,7 @@ export async function listenCommand(
     onFile: (file) => inbox.file(file),
   });
   inbox.replyWith(client);
-  client.on('fileFailed', warn('a large message was not received (the service sends it again)'));
+  client.on('receiveFailed', warn('a message was not received (the service sends it again)'));
   try {
     await client.register(REGISTER_EXPIRES);
     print(`listening as ${user}@${env.SIP_DOMAIN}, writing to ${out}`);
@@ -109,6 +109,9 @@ class Inbox {
     const n = ++this.#received;
     const body = Buffer.from(message.body, 'utf8');
     await writeFile(join(this.#dir, `${n}.body`), body);
+    // Queued before the record, which may end the run: `until` then waits for this notification too.
+    if (message.contentType.toLowerCase().startsWith('message/cpim'))
+      this.#notify(() => this.#acknowledge(parseCpim(body), message.from));
     await this.#record(n, {
       kind: 'pager',
       from: message.from,
@@ -117,8 +120,6 @@ class Inbox {
       sha256: createHash('sha256').update(body).digest('hex'),
       receivedAt: new Date().toISOString(),
     });
-    if (message.contentType.toLowerCase().startsWith('message/cpim'))
-      this.#notify(() => this.#acknowledge(parseCpim(body), message.from));
   }
 
   /** Writes a large message as it streams in; its last chunk is answered 200 once this resolved. */
@@ -140,6 +141,8 @@ class Inbox {
       },
     });
     await pipeline(cpim?.content ?? body, tap, createWriteStream(join(this.#dir, `${n}.body`)));
+    const head = cpim?.head;
+    if (head) this.#notify(() => this.#acknowledge(head, file.from));
     await this.#record(n, {
       kind: 'large',
       from: file.from,
@@ -148,8 +151,6 @@ class Inbox {
       sha256: hash.digest('hex'),
       receivedAt: new Date().toISOString(),
     });
-    const head = cpim?.head;
-    if (head) this.#notify(() => this.#acknowledge(head, file.from));
   }
 
   /** Sends a notification in the background; `until` waits for it. */

@@ -76,12 +76,13 @@ export async function sendCommand(
     candidate.size <= env.PAGER_MAX_BYTES && isText(await bodyOf(candidate));
   const messageId = newImdnMessageId();
   const domain = env.SIP_DOMAIN;
-  const message = wait
+  // A large message is stored once its last chunk is answered 200: `stored` needs no notification.
+  const waits = wait && !(wait.wanted === 'stored' && !(await fitsPager(outgoing)));
+  const message = waits
     ? withImdnRequest({ user: from, domain }, { outgoing, messageId, wanted: wait.wanted })
     : outgoing;
   const large = !(await fitsPager(message));
-  // A large message is stored once its last chunk is answered 200: `stored` needs no notification.
-  if (wait && !(large && wait.wanted === 'stored')) {
+  if (waits && !(large && wait.wanted === 'stored')) {
     const waiter = new ImdnWaiter({ user: from, messageId, wanted: wait.wanted }, print);
     const client = await openClient(env, {
       user: from,
@@ -164,7 +165,7 @@ function withImdnRequest(
     wanted === 'delivered' ? 'positive-delivery, negative-delivery, processing' : 'processing';
   const prefix = buildCpim({
     from: `<sip:${sender.user}@${sender.domain}>`,
-    to: `<sip:${outgoing.to}@${sender.domain}>`,
+    to: `<${outgoing.to.startsWith('sip:') ? outgoing.to : `sip:${outgoing.to}@${sender.domain}`}>`,
     headers: [
       ['NS', `imdn <${IMDN_HEADER_NAMESPACE}>`],
       ['imdn.Message-ID', messageId],
