@@ -144,6 +144,7 @@ export async function sendBind(
 ): Promise<void> {
   const transactionId = newTransactionId();
   const response = connection.outgoing.response(transactionId);
+  response.catch(() => undefined); // a failed write below is the error to report
   await connection.write(
     encodeRequest({
       transactionId,

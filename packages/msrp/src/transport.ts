@@ -69,11 +69,15 @@ export class SocketTransport extends EventEmitter<TransportEvents> implements Ms
 const WS_HIGH_WATER = 1024 * 1024;
 /** How often a browser WebSocket's buffered amount is checked while it is above the high water. */
 const BROWSER_DRAIN_POLL_MS = 5;
+/** WebSocket readyState CLOSING. */
+const CLOSING = 2;
 
 /** The standard (WHATWG) WebSocket, as browsers have it: no pause, no send callback. */
 export interface BrowserWebSocket {
   binaryType: string;
   readonly bufferedAmount: number;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
   send(data: Uint8Array): void;
   close(code?: number): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
@@ -146,6 +150,8 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
     if (this.#draining || this.#ws.bufferedAmount < WS_HIGH_WATER) return;
     this.#draining = true;
     const look = (): void => {
+      // A closed socket keeps its buffered amount (WHATWG): nothing will drain; 'close' says the rest.
+      if (this.#ws.readyState >= CLOSING) return;
       if (this.#ws.bufferedAmount >= WS_HIGH_WATER) {
         setTimeout(look, BROWSER_DRAIN_POLL_MS);
         return;
