@@ -6,6 +6,7 @@ import { startDeliveryHarness, type DeliveryHarness } from '../test/delivery-har
 import { storeLarge } from '../test/large-body.js';
 import { MsrpDevice } from '../test/msrp-device.js';
 import { TransientDeliveryError, deliverInbox, type DeliveryDeps } from './deliver-inbox.js';
+import { PassiveMsrp } from './passive-msrp.js';
 
 let harness: DeliveryHarness;
 let deps: DeliveryDeps;
@@ -119,5 +120,34 @@ describe('large-message delivery (INVITE + MSRP)', () => {
     device.behaviour.msrpRefusal = 415;
     expect(await deliverInbox(deps, aor)).toEqual({ kind: 'drained', delivered: 0 });
     expect(await deps.messages.count(aor)).toBe(0);
+  });
+
+  it('offers a WebSocket device a large message only when it registered the large-message tag', async () => {
+    const passiveMsrp = await PassiveMsrp.listen({
+      host: '127.0.0.1',
+      port: 0,
+      publicHost: '127.0.0.1',
+    });
+    const withPassive: DeliveryDeps = { ...deps, passiveMsrp };
+    const aor = 'sip:hana@localhost';
+    // The edge that holds the device's WebSocket: nobody listens there, so an offer goes unanswered.
+    const binding = (params: Record<string, string>): Binding => ({
+      contact: 'sip:hana@d1e2.invalid;transport=ws',
+      expiresAt: Date.now() + 60_000,
+      params,
+      callId: 'ws',
+      cseq: 1,
+      flow: { transport: 'ws', remote: '127.0.0.1:1', edge: 'sip:127.0.0.1:9', connectionId: 'c1' },
+    });
+    try {
+      await storeLarge(deps.messages, aor, 10_000);
+      await deps.location.put(aor, binding({}));
+      expect(await deliverInbox(withPassive, aor)).toEqual({ kind: 'offline', delivered: 0 });
+      await deps.location.put(aor, binding({ '+g.oma.sip-im.large-message': '' }));
+      await expect(deliverInbox(withPassive, aor)).rejects.toBeInstanceOf(TransientDeliveryError);
+      expect(await deps.messages.count(aor)).toBe(1);
+    } finally {
+      await passiveMsrp.close();
+    }
   });
 });
