@@ -405,6 +405,61 @@ describe('outbound proxy', () => {
   });
 });
 
+describe('forking', () => {
+  it('forks a MESSAGE to every live contact at once and relays the 200 (RFC 3261 §16.6)', async () => {
+    const to = `sip:erin@${DOMAIN}`;
+    const devices = [new SipEndpoint(), new SipEndpoint()];
+    const received = devices.map(
+      (device) =>
+        new Promise<string>((resolve) =>
+          device.handle('MESSAGE', (request, answer) => {
+            answer.reply(200);
+            resolve(request.body.toString());
+          }),
+        ),
+    );
+    const sender = new SipEndpoint();
+    await sender.listenUdp({ host: '127.0.0.1', port: 0 });
+    await ctx.location.removeAll(to);
+    try {
+      for (const [i, device] of devices.entries()) {
+        const { port } = await device.listenUdp({ host: '127.0.0.1', port: 0 });
+        await ctx.location.put(to, {
+          contact: `sip:erin@127.0.0.1:${port}`,
+          expiresAt: Date.now() + 60_000,
+          params: {},
+          callId: `erin-device-${i}`,
+          cseq: 1,
+          flow: { transport: 'udp', remote: `127.0.0.1:${port}`, edge: ctx.edge },
+        });
+      }
+      const before = await ctx.messages.count(to);
+      const response = await sender.request(
+        {
+          method: 'MESSAGE',
+          uri: to,
+          from: `<sip:alice@${DOMAIN}>`,
+          to: `<${to}>`,
+          contentType: 'text/plain',
+          body: Buffer.from('to every device'),
+        },
+        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+        { credentials: { user: 'alice', password: 'alice-secret' } },
+      );
+      expect(response.status).toBe(200);
+      // Sequential forking would stop at the first device's 200: the second gets it only in parallel.
+      expect(await withTimeout(Promise.all(received), 5000, 'both devices to get it')).toEqual([
+        'to every device',
+        'to every device',
+      ]);
+      expect(await ctx.messages.count(to)).toBe(before);
+    } finally {
+      await ctx.location.removeAll(to);
+      await Promise.all([sender, ...devices].map((endpoint) => endpoint.close()));
+    }
+  });
+});
+
 describe('IMDN', () => {
   it('sends the sender exactly one "stored" notice when processing was asked for', async () => {
     const cpim = [
