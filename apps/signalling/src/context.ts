@@ -29,6 +29,8 @@ export interface SignallingContext {
   readonly log: Logger;
   readonly policy: {
     readonly foreignSenders: 'reject' | 'accept';
+    /** `users`: only users of ours receive (others get 404); `domain`: any AOR of our domain. */
+    readonly recipients: 'users' | 'domain';
     readonly minExpires: number;
     readonly maxExpires: number;
   };

@@ -26,6 +26,7 @@ await runApp({
       },
       policy: {
         foreignSenders: env.SIP_FOREIGN_SENDERS,
+        recipients: env.SIP_RECIPIENTS,
         minExpires: env.REGISTER_MIN_EXPIRES,
         maxExpires: env.REGISTER_MAX_EXPIRES,
       },

@@ -46,19 +46,20 @@ let client: Redis;
 let ctx: SignallingContext;
 let server: SignallingServer;
 let scratch: string;
+const PREFIX = uniquePrefix('ph');
 
 beforeAll(async () => {
   redis = await startTestRedis();
   client = new Redis(redis.url);
   ctx = createSignallingContext({
     client,
-    prefix: uniquePrefix('ph'),
+    prefix: PREFIX,
     domain: DOMAIN,
     host: '127.0.0.1',
     sipPort: 0,
     media: { host: '127.0.0.1', port: 2855 },
     limits: { maxMessages: 3, pagerMaxBytes: 1300, largeMaxBytes: 100 * 1024 * 1024 },
-    policy: { foreignSenders: 'reject', minExpires: 60, maxExpires: 3600 },
+    policy: { foreignSenders: 'reject', recipients: 'users', minExpires: 60, maxExpires: 3600 },
     registry: new Registry(),
     log: createLogger('signalling', 'silent'),
   });
@@ -373,6 +374,58 @@ describe('signalling over TLS', () => {
       expect(await answer).toMatch(/^SIP\/2\.0 200 /);
     } finally {
       socket.close();
+    }
+  });
+});
+
+describe('recipients (SIP_RECIPIENTS)', () => {
+  /** A MESSAGE from Alice to `user`, through `port`: its final status. */
+  async function messageTo(user: string, port: number): Promise<number> {
+    const sender = new SipEndpoint();
+    await sender.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      const response = await sender.request(
+        {
+          method: 'MESSAGE',
+          uri: `sip:${user}@${DOMAIN}`,
+          from: `<sip:alice@${DOMAIN}>`,
+          to: `<sip:${user}@${DOMAIN}>`,
+          contentType: 'text/plain',
+          body: Buffer.from('for whoever zoe is'),
+        },
+        { transport: 'udp', host: '127.0.0.1', port },
+        { credentials: { user: 'alice', password: 'alice-secret' } },
+      );
+      return response.status;
+    } finally {
+      await sender.close();
+    }
+  }
+
+  it('answers 404 for an AOR that is not a user of ours, and stores it under the domain policy', async () => {
+    expect(await messageTo('zoe', server.udp.port)).toBe(404);
+    // The same store, with the policy for deployments behind an IMS core: any AOR of the domain.
+    const domainWide = createSignallingContext({
+      client,
+      prefix: PREFIX,
+      domain: DOMAIN,
+      host: '127.0.0.1',
+      sipPort: 0,
+      media: ctx.media,
+      limits: { maxMessages: 3 },
+      policy: { ...ctx.policy, recipients: 'domain' },
+      registry: new Registry(),
+      log: createLogger('signalling', 'silent'),
+    });
+    const second = await startSignalling(domainWide, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
+    try {
+      const before = await ctx.messages.count(`sip:zoe@${DOMAIN}`);
+      expect(await messageTo('zoe', second.udp.port)).toBe(202);
+      expect(await ctx.messages.count(`sip:zoe@${DOMAIN}`)).toBe(before + 1);
+    } finally {
+      await second.close();
+      await domainWide.figures.close();
+      await domainWide.deliver.close();
     }
   });
 });

@@ -59,6 +59,12 @@ export const VARIABLES = {
     description:
       'MESSAGE from senders outside SIP_DOMAIN: refused (403) or taken without authentication',
   },
+  SIP_RECIPIENTS: {
+    schema: z.enum(['users', 'domain']).default('users'),
+    expected: 'users or domain',
+    description:
+      'Who messages are kept for: users of ours (others get 404), or any AOR of SIP_DOMAIN (behind an IMS core that knows the users)',
+  },
   REGISTER_MIN_EXPIRES: {
     schema: positiveInt(60),
     expected: POSITIVE,
@@ -162,7 +168,8 @@ export const VARIABLES = {
   DELIVERY_MSRP_PUBLIC_HOST: {
     schema: host('127.0.0.1'),
     expected: HOST,
-    description: "Host put in the a=path of a delivery INVITE to a WebSocket device (this worker's address)",
+    description:
+      "Host put in the a=path of a delivery INVITE to a WebSocket device (this worker's address)",
   },
   REDIS_URL: {
     schema: z

@@ -9,6 +9,7 @@ import {
 } from '@pigeonhole/sip';
 import { StoreError, StoreErrorCode } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
+import { isOurRecipient } from './recipient.js';
 import { forwardInvite } from './forward-invite.js';
 import { authenticate } from './register.js';
 
@@ -46,9 +47,7 @@ export function inviteHandler(ctx: SignallingContext, endpoint: SipEndpoint): Re
     )
       return;
     const target = request.requestUri;
-    if (target.host !== ctx.domain || !target.user || !(await ctx.users.exists(target.user))) {
-      return server.reply(404, { reason: 'No such user' });
-    }
+    if (!(await isOurRecipient(ctx, target))) return server.reply(404, { reason: 'No such user' });
     const to = `sip:${target.user}@${ctx.domain}`;
     if (await forwardInvite(ctx, { endpoint, request, server, to })) return;
     const media = request.contentType?.startsWith('application/sdp')

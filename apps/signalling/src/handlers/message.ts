@@ -8,6 +8,7 @@ import {
 } from '@pigeonhole/sip';
 import { StoreError, StoreErrorCode, type CpimInfo } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
+import { isOurRecipient } from './recipient.js';
 import { forwardToLiveContacts } from './forward-message.js';
 import { authenticate } from './register.js';
 
@@ -34,9 +35,7 @@ export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): R
       return server.reply(403, { reason: 'Senders outside this domain are not accepted' });
     }
     const target = request.requestUri;
-    if (target.host !== ctx.domain || !target.user || !(await ctx.users.exists(target.user))) {
-      return server.reply(404, { reason: 'No such user' });
-    }
+    if (!(await isOurRecipient(ctx, target))) return server.reply(404, { reason: 'No such user' });
     const to = `sip:${target.user}@${ctx.domain}`;
     // One read decides both: whether to try the devices, and whether a stored copy needs a delivery run.
     const online = await ctx.location.mayBeOnline(to);
