@@ -171,6 +171,13 @@ describe('the pigeonhole command', () => {
       lines.indexOf('notification: processing stored'),
     );
     expect(sent.code, sent.stdout + sent.stderr).toBe(0);
+    // The CPIM wrapper that asked for the notifications is not part of what Bob keeps.
+    expect((await readFile(join(dir, 'ping', '1.body'))).toString()).toBe('Ping');
+    expect(JSON.parse(await readFile(join(dir, 'ping', '1.json'), 'utf8'))).toMatchObject({
+      kind: 'pager',
+      contentType: 'text/plain;charset=utf-8',
+      size: 4,
+    });
   }, 120_000);
 
   it('waits with --wait delivered for a large message, which listen writes without its CPIM wrapper', async () => {

@@ -27,7 +27,7 @@ export async function readCpimStream(body: AsyncIterable<Buffer>): Promise<Strea
     if (next.done) break;
     head = Buffer.concat([head, next.value]);
   }
-  const parsed = endsHeaders(head) ? parseOrUndefined(head) : undefined;
+  const parsed = endsHeaders(head) ? tryParseCpim(head) : undefined;
   const first = parsed ? parsed.content : head;
   return {
     head: parsed,
@@ -41,11 +41,12 @@ function endsHeaders(head: Buffer): boolean {
   return first !== -1 && head.indexOf(BLANK_LINE, first + BLANK_LINE.length) !== -1;
 }
 
-function parseOrUndefined(head: Buffer): CpimMessage | undefined {
+/** The CPIM message in `body`; undefined when it is not CPIM after all (it is then kept as it came). */
+export function tryParseCpim(body: Buffer): CpimMessage | undefined {
   try {
-    return parseCpim(head);
+    return parseCpim(body);
   } catch {
-    return undefined; // not CPIM after all: written as it came
+    return undefined;
   }
 }
 

@@ -6,9 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PigeonholeClient, ReceivedFile, ReceivedText } from '@pigeonhole/client';
-import { buildImdn, parseCpim, readImdnRequest, type CpimMessage } from '@pigeonhole/cpim';
+import { buildImdn, readImdnRequest, type CpimMessage } from '@pigeonhole/cpim';
 import type { Env } from '@pigeonhole/config';
-import { readCpimStream } from './cpim-stream.js';
+import { readCpimStream, tryParseCpim } from './cpim-stream.js';
 import { ProgressBar } from './progress.js';
 import { openClient } from './sip-client.js';
 import { UsageError } from './usage-error.js';
@@ -30,7 +30,7 @@ const REGISTER_EXPIRES = 300;
  * `pigeonhole listen --as bob --password secret --out DIR [--count N]`: registers as the user's SIP.js
  * client over SIP WebSocket (stored messages then arrive), takes pager messages (MESSAGE) and large ones
  * (INVITE + MSRP over WebSocket, the client connecting to the sender, with a progress bar), writes each
- * body to DIR as `<n>.body` (a CPIM-wrapped large message without its wrapper) with `<n>.json` beside
+ * body to DIR as `<n>.body` (a CPIM-wrapped message without its wrapper) with `<n>.json` beside
  * it before the sender hears it arrived, answers an IMDN `delivered` when the message asked for one,
  * and prints one line per message. Runs until Ctrl-C, or until `--count` messages arrived.
  */
@@ -108,16 +108,19 @@ class Inbox {
   async pager(message: ReceivedText): Promise<void> {
     const n = ++this.#received;
     const body = Buffer.from(message.body, 'utf8');
-    await writeFile(join(this.#dir, `${n}.body`), body);
+    const cpim = message.contentType.toLowerCase().startsWith('message/cpim')
+      ? tryParseCpim(body)
+      : undefined;
+    const content = cpim?.content ?? body;
+    await writeFile(join(this.#dir, `${n}.body`), content);
     // Queued before the record, which may end the run: `until` then waits for this notification too.
-    if (message.contentType.toLowerCase().startsWith('message/cpim'))
-      this.#notify(() => this.#acknowledge(parseCpim(body), message.from));
+    if (cpim) this.#notify(() => this.#acknowledge(cpim, message.from));
     await this.#record(n, {
       kind: 'pager',
       from: message.from,
-      contentType: message.contentType,
-      size: body.length,
-      sha256: createHash('sha256').update(body).digest('hex'),
+      contentType: cpim?.contentType ?? message.contentType,
+      size: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
       receivedAt: new Date().toISOString(),
     });
   }
