@@ -35,10 +35,14 @@ export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): R
       return server.reply(403, { reason: 'Senders outside this domain are not accepted' });
     }
     const target = request.requestUri;
-    if (!(await isOurRecipient(ctx, target))) return server.reply(404, { reason: 'No such user' });
-    const to = `sip:${target.user}@${ctx.domain}`;
-    // One read decides both: whether to try the devices, and whether a stored copy needs a delivery run.
-    const online = await ctx.location.mayBeOnline(to);
+    const to = `sip:${target.user ?? ''}@${ctx.domain}`;
+    // Both reads in one round trip (one pipeline). The location read decides both whether to try the
+    // devices and whether a stored copy needs a delivery run.
+    const [recipient, online] = await Promise.all([
+      isOurRecipient(ctx, target),
+      ctx.location.mayBeOnline(to),
+    ]);
+    if (!recipient) return server.reply(404, { reason: 'No such user' });
     const answer = online ? await forwardToLiveContacts(ctx, { endpoint, request, to }) : undefined;
     if (answer) {
       ctx.figures.add('forwarded');
