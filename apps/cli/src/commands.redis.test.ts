@@ -2,7 +2,8 @@
 // (a text in pager mode and a file in large message mode to offline Bob), stats, and listen as Bob,
 // which must receive both, in order, byte for byte. The dashboard, in headless Chromium, shows Bob's two
 // stored messages, then none.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,19 @@ describe('the pigeonhole command', () => {
     expect((await pigeonhole('users', 'list')).stdout.split('\n')).toContain('carol');
     expect((await pigeonhole('users', 'remove', 'carol')).code).toBe(0);
     expect((await pigeonhole('users', 'list')).stdout.split('\n')).not.toContain('carol');
+  });
+
+  it('ends quietly when its reader goes away (pigeonhole stats | head)', async () => {
+    const child = spawn(process.execPath, ['apps/cli/dist/main.js', 'stats'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], ...service.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before the first line: writing gets EPIPE
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, stderr).toBe(0);
   });
 
   it('refuses a wrong command line with exit code 2 and says how to call it', async () => {

@@ -14,13 +14,21 @@ commands:
   users add NAME PASSWORD        add (or change) a SIP digest user of SIP_DOMAIN
   users remove NAME | users list
   send --from USER --password PW --to USER (--text TEXT | --file PATH) [--type CONTENT-TYPE]
+       [--wait stored|delivered] [--timeout S]
                                  pager MESSAGE when it fits PAGER_MAX_BYTES, else INVITE + MSRP
   listen --as USER --password PW --out DIR [--count N]
                                  register and write every message received to DIR
   stats                          stored messages per recipient and the last 15 minutes' figures
 
-The service is reached at SIP_HOST:SIP_UDP_PORT, the store through REDIS_URL (or the embedded Redis).
+send and listen reach the service's SIP WebSocket at SIP_HOST:SIP_WS_PORT; users and stats reach the
+store through REDIS_URL (or the embedded Redis).
 `;
+
+// A reader that went away (`pigeonhole stats | head`) ends the output, not the command with a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.stdout.destroy();
+});
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
