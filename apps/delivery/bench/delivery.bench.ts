@@ -7,7 +7,6 @@
 //     writes them to a loopback socket.
 // Usage: pnpm --filter @pigeonhole/delivery bench [--n 1000 --runs 3 --mb 1024]
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,6 +15,7 @@ import { DeliverProducer } from '@pigeonhole/queue';
 import { LocationStore, MessageStore, storeKeys, type StoredMessage } from '@pigeonhole/store';
 import {
   msiloScript,
+  peakRssBytes,
   startAppProcess,
   startTestRedis,
   uniquePrefix,
@@ -155,7 +155,13 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
   const worker = await startAppProcess({
     root: ROOT,
     script: 'apps/delivery/dist/main.js',
-    env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', DELIVERY_OPS_PORT: '0', DELIVERY_MSRP_WS_PORT: '0' },
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      DELIVERY_OPS_PORT: '0',
+      DELIVERY_MSRP_WS_PORT: '0',
+    },
     readyMessage: 'delivery worker running',
   });
   const client = new Redis(redis.url);
@@ -190,7 +196,7 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
       delivered.push((MB * 1.048576) / ((now() - startedAt) / 1000));
       await waitUntil(async () => (await messages.count(aor)) === 0, 10_000, 'the removal');
     }
-    return { delivered, raw, workerRss: await peakRss(worker.child.pid) };
+    return { delivered, raw, workerRss: (await peakRssBytes(worker.child.pid)) / 2 ** 20 };
   } finally {
     sink.close();
     await device.close();
@@ -199,12 +205,6 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
     await client.quit();
     await redis.destroy();
   }
-}
-
-/** A process's peak resident set (VmHWM), in MB. */
-async function peakRss(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 /** Reads the message's chunk keys with GET (a window of 4) and writes them to a loopback socket. */

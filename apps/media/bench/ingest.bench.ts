@@ -4,13 +4,12 @@
 // redis-server (AOF everysec). Peak RSS is the media process's (VmHWM from /proc).
 // Usage: pnpm --filter @pigeonhole/media bench [--mb 1024 --runs 3]
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
-import { startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
+import { peakRssBytes, startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { MEDIA_NODE_OPTIONS } from '../src/node-options.js';
 
@@ -44,12 +43,6 @@ async function sendFromAnotherProcess(paths: {
   const [code] = (await once(sender, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`the sender exited with ${String(code)}`);
   return Number(output.trim());
-}
-
-/** A process's peak resident set (VmHWM), in MB. */
-async function peakRss(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 /** Reserves an upload session, as the signalling app does for a large-message INVITE. */
@@ -119,7 +112,7 @@ try {
     if (!stored) throw new Error(`run ${run}: nothing stored for ${to}`);
     await messages.ack(to, stored.id);
   }
-  mediaRss = await peakRss(media.child.pid);
+  mediaRss = (await peakRssBytes(media.child.pid)) / 2 ** 20;
 } finally {
   await media.stop();
   await client.quit();

@@ -3,14 +3,18 @@
 // WebSocket. Its peak RSS (VmHWM from /proc) is read after each upload; the stored body is read back from
 // Redis and hashed. A second test pauses Redis writes during an upload: the app must pause the socket
 // rather than buffer. These show bounded memory on Linux; they cannot show behaviour under memory pressure.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { connectMsrp } from '@pigeonhole/msrp';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
-import { startTestRedis, uniquePrefix, withTimeout, type TestRedis } from '@pigeonhole/testkit';
+import {
+  peakRssBytes,
+  startAppProcess,
+  startTestRedis,
+  uniquePrefix,
+  type AppProcess,
+  type TestRedis,
+} from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_NODE_OPTIONS } from './node-options.js';
@@ -24,18 +28,18 @@ const BLOCK = randomBytes(1024 * 1024 + 4321);
 
 let redis: TestRedis;
 let client: Redis;
-let child: ChildProcess;
+let media: AppProcess;
 let ports: { tcp: number; ws: number };
 const prefix = uniquePrefix('ph');
 
 beforeAll(async () => {
   redis = await startTestRedis();
   client = new Redis(redis.url);
-  child = spawn(process.execPath, [...MEDIA_NODE_OPTIONS, 'apps/media/dist/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+  media = await startAppProcess({
+    root: ROOT,
+    script: 'apps/media/dist/main.js',
+    nodeOptions: MEDIA_NODE_OPTIONS,
     env: {
-      PATH: process.env['PATH'],
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
       MSRP_TCP_PORT: '0',
@@ -43,31 +47,19 @@ beforeAll(async () => {
       MEDIA_OPS_PORT: '0',
       LOG_LEVEL: 'info',
     },
+    readyMessage: 'MSRP listening',
   });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  ports = await withTimeout(
-    new Promise<{ tcp: number; ws: number }>((resolve) =>
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; tcp?: number; ws?: number };
-        if (entry.msg === 'MSRP listening') resolve({ tcp: entry.tcp ?? 0, ws: entry.ws ?? 0 });
-      }),
-    ),
-    30_000,
-    'the media process to listen',
-  );
+  ports = { tcp: Number(media.ready['tcp']), ws: Number(media.ready['ws']) };
 }, 60_000);
 
 afterAll(async () => {
-  child.kill('SIGTERM');
+  await media.stop();
   await client.quit();
   await redis.destroy();
 });
 
 /** Peak resident set size of the media process so far. */
-async function peakRss(): Promise<number> {
-  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
+const peakRss = (): Promise<number> => peakRssBytes(media.child.pid);
 
 function* body(size: number): Generator<Buffer> {
   for (let at = 0; at < size; at += BLOCK.length)

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createLogger } from '@pigeonhole/app-runtime';
-import { SipEndpoint } from '@pigeonhole/sip';
+import { SipEndpoint, type SipResponse } from '@pigeonhole/sip';
 import {
   Inviter,
   Registerer,
@@ -378,29 +378,36 @@ describe('signalling over TLS', () => {
   });
 });
 
+/** A text MESSAGE from Alice (her digest answered) to `to`, sent to the listener at `port`. */
+async function messageFromAlice(
+  to: string,
+  { port, text, headers = [] }: { port: number; text: string; headers?: [string, string][] },
+): Promise<SipResponse> {
+  const sender = new SipEndpoint();
+  await sender.listenUdp({ host: '127.0.0.1', port: 0 });
+  try {
+    return await sender.request(
+      {
+        method: 'MESSAGE',
+        uri: to,
+        from: `<sip:alice@${DOMAIN}>`,
+        to: `<${to}>`,
+        headers,
+        contentType: 'text/plain',
+        body: Buffer.from(text),
+      },
+      { transport: 'udp', host: '127.0.0.1', port },
+      { credentials: { user: 'alice', password: 'alice-secret' } },
+    );
+  } finally {
+    await sender.close();
+  }
+}
+
 describe('recipients (SIP_RECIPIENTS)', () => {
   /** A MESSAGE from Alice to `user`, through `port`: its final status. */
-  async function messageTo(user: string, port: number): Promise<number> {
-    const sender = new SipEndpoint();
-    await sender.listenUdp({ host: '127.0.0.1', port: 0 });
-    try {
-      const response = await sender.request(
-        {
-          method: 'MESSAGE',
-          uri: `sip:${user}@${DOMAIN}`,
-          from: `<sip:alice@${DOMAIN}>`,
-          to: `<sip:${user}@${DOMAIN}>`,
-          contentType: 'text/plain',
-          body: Buffer.from('for whoever zoe is'),
-        },
-        { transport: 'udp', host: '127.0.0.1', port },
-        { credentials: { user: 'alice', password: 'alice-secret' } },
-      );
-      return response.status;
-    } finally {
-      await sender.close();
-    }
-  }
+  const messageTo = async (user: string, port: number): Promise<number> =>
+    (await messageFromAlice(`sip:${user}@${DOMAIN}`, { port, text: 'for whoever zoe is' })).status;
 
   it('answers 404 for an AOR that is not a user of ours, and stores it under the domain policy', async () => {
     expect(await messageTo('zoe', server.udp.port)).toBe(404);
@@ -432,29 +439,15 @@ describe('recipients (SIP_RECIPIENTS)', () => {
 
 describe('outbound proxy', () => {
   it('handles a request itself when its preloaded Route names us and nothing follows', async () => {
-    const device = new SipEndpoint();
-    await device.listenUdp({ host: '127.0.0.1', port: 0 });
     const to = `sip:erin@${DOMAIN}`;
     const before = await ctx.messages.count(to);
-    try {
-      const response = await device.request(
-        {
-          method: 'MESSAGE',
-          uri: to,
-          from: `<sip:alice@${DOMAIN}>`,
-          to: `<${to}>`,
-          headers: [['Route', `<sip:127.0.0.1:${server.udp.port};lr>`]],
-          contentType: 'text/plain',
-          body: Buffer.from('through the outbound proxy'),
-        },
-        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
-        { credentials: { user: 'alice', password: 'alice-secret' } },
-      );
-      expect(response.status).toBe(202);
-      expect(await ctx.messages.count(to)).toBe(before + 1);
-    } finally {
-      await device.close();
-    }
+    const response = await messageFromAlice(to, {
+      port: server.udp.port,
+      text: 'through the outbound proxy',
+      headers: [['Route', `<sip:127.0.0.1:${server.udp.port};lr>`]],
+    });
+    expect(response.status).toBe(202);
+    expect(await ctx.messages.count(to)).toBe(before + 1);
   });
 });
 
@@ -471,8 +464,6 @@ describe('forking', () => {
           }),
         ),
     );
-    const sender = new SipEndpoint();
-    await sender.listenUdp({ host: '127.0.0.1', port: 0 });
     await ctx.location.removeAll(to);
     try {
       for (const [i, device] of devices.entries()) {
@@ -487,18 +478,10 @@ describe('forking', () => {
         });
       }
       const before = await ctx.messages.count(to);
-      const response = await sender.request(
-        {
-          method: 'MESSAGE',
-          uri: to,
-          from: `<sip:alice@${DOMAIN}>`,
-          to: `<${to}>`,
-          contentType: 'text/plain',
-          body: Buffer.from('to every device'),
-        },
-        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
-        { credentials: { user: 'alice', password: 'alice-secret' } },
-      );
+      const response = await messageFromAlice(to, {
+        port: server.udp.port,
+        text: 'to every device',
+      });
       expect(response.status).toBe(200);
       // Sequential forking would stop at the first device's 200: the second gets it only in parallel.
       expect(await withTimeout(Promise.all(received), 5000, 'both devices to get it')).toEqual([
@@ -508,7 +491,7 @@ describe('forking', () => {
       expect(await ctx.messages.count(to)).toBe(before);
     } finally {
       await ctx.location.removeAll(to);
-      await Promise.all([sender, ...devices].map((endpoint) => endpoint.close()));
+      await Promise.all(devices.map((device) => device.close()));
     }
   });
 });

@@ -336,9 +336,10 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
       send,
       relay: (response) => transaction.respond(response),
     };
-    const routed = this.#router?.(request, server);
-    if (!routed && !handler) return this.#unhandled(request, server);
     try {
+      // A router that throws at once is a handler error like one that rejects: 500, not a lost request.
+      const routed = this.#router?.(request, server);
+      if (!routed && !handler) return this.#unhandled(request, server);
       await (routed ?? handler?.(request, server));
     } catch (err) {
       this.emit('handlerError', err, request);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -76,4 +77,10 @@ function parseEntry(line: string): LogEntry | undefined {
   } catch {
     return undefined; // not a log line
   }
+}
+
+/** A process's peak resident set so far (VmHWM from /proc, Linux), in bytes. */
+export async function peakRssBytes(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid ?? 0}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }

@@ -5,6 +5,7 @@ export { freePort } from '@pigeonhole/embedded-redis';
 export { startTestRedisCluster, type TestRedisCluster } from './test-redis-cluster.js';
 export { startSipp, type SippRun } from './sipp.js';
 export {
+  peakRssBytes,
   startAppProcess,
   type AppProcess,
   type AppProcessOptions,

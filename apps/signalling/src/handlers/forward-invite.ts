@@ -1,13 +1,13 @@
 import {
   SipError,
-  acceptsMethod,
-  contactTarget,
+  type ContactTarget,
   type ServerContext,
   type SipEndpoint,
   type SipRequest,
   type SipResponse,
 } from '@pigeonhole/sip';
 import type { SignallingContext } from '../context.js';
+import { liveContacts } from './live-contacts.js';
 import { ownUri } from './loose-route.js';
 
 /**
@@ -46,12 +46,10 @@ export async function forwardInvite(
     to: string;
   },
 ): Promise<boolean> {
-  const bindings = (await ctx.location.live(to)).filter((b) => acceptsMethod(b, 'INVITE'));
-  if (bindings.length > 0) request.removeFirst('Proxy-Authorization'); // RFC 3261 §22.3
+  const contacts = await liveContacts(ctx, { aor: to, method: 'INVITE' });
+  if (contacts.length > 0) request.removeFirst('Proxy-Authorization'); // RFC 3261 §22.3
   const cancelled = server.transaction?.signal;
-  for (const binding of bindings) {
-    const contact = contactTarget(binding, { localEdge: ctx.edge });
-    if (!contact) continue;
+  for (const contact of contacts) {
     const response = await tryContact(ctx, { endpoint, request, server, contact });
     if (cancelled?.aborted) return true; // the 487 went back with the CANCEL's 200
     if (response && !TRY_NEXT.has(response.status)) {
@@ -73,7 +71,7 @@ async function tryContact(
     endpoint: SipEndpoint;
     request: SipRequest;
     server: ServerContext;
-    contact: NonNullable<ReturnType<typeof contactTarget>>;
+    contact: ContactTarget;
   },
 ): Promise<SipResponse | undefined> {
   const { target } = contact;

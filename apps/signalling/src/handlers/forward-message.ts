@@ -1,12 +1,6 @@
-import {
-  SipError,
-  acceptsMethod,
-  contactTarget,
-  type SipEndpoint,
-  type SipRequest,
-  type SipResponse,
-} from '@pigeonhole/sip';
+import { SipError, type SipEndpoint, type SipRequest, type SipResponse } from '@pigeonhole/sip';
 import type { SignallingContext } from '../context.js';
+import { liveContacts } from './live-contacts.js';
 
 /** Answers after which the message is better stored than given up: the device may come back. */
 const TRANSIENT = new Set([408, 430, 480, 486, 500, 503, 504]);
@@ -27,9 +21,7 @@ export async function forwardToLiveContacts(
   ctx: SignallingContext,
   { endpoint, request, to }: { endpoint: SipEndpoint; request: SipRequest; to: string },
 ): Promise<SipResponse | undefined> {
-  const contacts = (await ctx.location.live(to))
-    .filter((binding) => acceptsMethod(binding, 'MESSAGE'))
-    .flatMap((binding) => contactTarget(binding, { localEdge: ctx.edge }) ?? []);
+  const contacts = await liveContacts(ctx, { aor: to, method: 'MESSAGE' });
   if (contacts.length === 0) return undefined;
   // Our own credentials stop here (RFC 3261 §22.3): the device has no use for them.
   request.removeFirst('Proxy-Authorization');

@@ -44,8 +44,6 @@ export function looseRouter(ctx: SignallingContext, endpoint: SipEndpoint): Requ
     uri.host.toLowerCase() === ctx.host.toLowerCase() &&
     TRANSPORTS.some((t) => endpoint.transports.local(t)?.port === (uri.port ?? 5060));
   return (request, server) => {
-    const top = request.getAll('Route')[0];
-    if (top === undefined) return undefined;
     const ours = popOwnRoutes(request, (uri) => uri.params.has('lr') && isOurAddress(uri));
     if (ours.length === 0) return undefined;
     // A UA with us as its outbound proxy (a preloaded Route): the request is for us after all.
