@@ -451,32 +451,42 @@ describe('outbound proxy', () => {
   });
 });
 
-describe('forking', () => {
+/** The body of the first MESSAGE `device` gets, which it answers 200. */
+function textOnce(device: SipEndpoint): Promise<string> {
+  return new Promise((resolve) =>
+    device.handle('MESSAGE', (request, answer) => {
+      answer.reply(200);
+      resolve(request.body.toString());
+    }),
+  );
+}
+
+/** Binds a device of Erin's, listening on UDP, as a REGISTER would; returns the device. */
+async function erinDevice(index: number, handle: (device: SipEndpoint) => void) {
+  const device = new SipEndpoint();
+  handle(device);
+  const { port } = await device.listenUdp({ host: '127.0.0.1', port: 0 });
+  await ctx.location.put(`sip:erin@${DOMAIN}`, {
+    contact: `sip:erin@127.0.0.1:${port}`,
+    expiresAt: Date.now() + 60_000,
+    params: {},
+    callId: `erin-phone-${index}`,
+    cseq: 1,
+    flow: { transport: 'udp', remote: `127.0.0.1:${port}`, edge: ctx.edge },
+  });
+  return device;
+}
+
+describe('MESSAGE forking', () => {
   it('forks a MESSAGE to every live contact at once and relays the 200 (RFC 3261 §16.6)', async () => {
     const to = `sip:erin@${DOMAIN}`;
-    const devices = [new SipEndpoint(), new SipEndpoint()];
-    const received = devices.map(
-      (device) =>
-        new Promise<string>((resolve) =>
-          device.handle('MESSAGE', (request, answer) => {
-            answer.reply(200);
-            resolve(request.body.toString());
-          }),
-        ),
-    );
     await ctx.location.removeAll(to);
+    const received: Promise<string>[] = [];
+    const devices = [
+      await erinDevice(0, (device) => received.push(textOnce(device))),
+      await erinDevice(1, (device) => received.push(textOnce(device))),
+    ];
     try {
-      for (const [i, device] of devices.entries()) {
-        const { port } = await device.listenUdp({ host: '127.0.0.1', port: 0 });
-        await ctx.location.put(to, {
-          contact: `sip:erin@127.0.0.1:${port}`,
-          expiresAt: Date.now() + 60_000,
-          params: {},
-          callId: `erin-device-${i}`,
-          cseq: 1,
-          flow: { transport: 'udp', remote: `127.0.0.1:${port}`, edge: ctx.edge },
-        });
-      }
       const before = await ctx.messages.count(to);
       const response = await messageFromAlice(to, {
         port: server.udp.port,
@@ -492,6 +502,52 @@ describe('forking', () => {
     } finally {
       await ctx.location.removeAll(to);
       await Promise.all(devices.map((device) => device.close()));
+    }
+  });
+});
+
+describe('INVITE forking', () => {
+  it('rings every contact at once; the first 200 is relayed and the other branch is CANCELled (RFC 3261 §16.7)', async () => {
+    const to = `sip:erin@${DOMAIN}`;
+    await ctx.location.removeAll(to);
+    let ringing: () => void = () => undefined;
+    const rang = new Promise<void>((resolve) => (ringing = resolve));
+    let cancelled: () => void = () => undefined;
+    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const devices = [
+      // Rings and never answers: with contacts tried in turn, the caller would wait on it for minutes.
+      await erinDevice(0, (device) =>
+        device.handle('INVITE', (_request, answer) => {
+          answer.reply(180);
+          ringing();
+          answer.transaction?.signal.addEventListener('abort', () => cancelled(), { once: true });
+        }),
+      ),
+      await erinDevice(1, (device) =>
+        device.handle('INVITE', async (_request, answer) => {
+          await rang;
+          answer.reply(200, { toTag: 'picked-up' });
+        }),
+      ),
+    ];
+    const caller = new SipEndpoint();
+    await caller.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      const { response } = await withTimeout(
+        caller.invite(
+          { uri: to, from: `<sip:alice@${DOMAIN}>`, to: `<${to}>` },
+          { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+          { credentials: { user: 'alice', password: 'alice-secret' } },
+        ),
+        10_000,
+        'the forked INVITE to be answered',
+      );
+      expect(response.status).toBe(200);
+      expect(response.to.params.get('tag')).toBe('picked-up');
+      await withTimeout(cancel, 5000, 'the ringing branch to be CANCELled');
+    } finally {
+      await ctx.location.removeAll(to);
+      await Promise.all([caller, ...devices].map((endpoint) => endpoint.close()));
     }
   });
 });

@@ -83,6 +83,20 @@ describe('ServerTransaction timers (RFC 3261 §17.2.1)', () => {
     expect(flow.sent).toEqual(['SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
   });
 
+  it('still sends a later 2xx of another branch after the first, but nothing else (RFC 6026 §7.1)', () => {
+    const request = parseSipMessage(INVITE) as SipRequest;
+    const flow = recordingFlow('udp');
+    const tx = new ServerTransaction(request, flow, {
+      timers: DEFAULT_TIMERS,
+      onTerminated: () => undefined,
+    });
+    tx.respond(createResponse(request, 200, { toTag: 'first' }));
+    tx.respond(createResponse(request, 183));
+    tx.respond(createResponse(request, 486));
+    tx.respond(createResponse(request, 200, { toTag: 'second' }));
+    expect(flow.sent).toEqual(['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+  });
+
   it('answers a retransmitted request with the last response, and lingers for Timer J over UDP', () => {
     const request = parseSipMessage(
       Buffer.from(INVITE.toString().replace(/INVITE/g, 'MESSAGE')),

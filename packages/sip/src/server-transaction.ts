@@ -26,6 +26,8 @@ export class ServerTransaction {
   readonly timers: TimerValues;
   #request: SipRequest | undefined;
   #last: Buffer | undefined;
+  /** An INVITE answered with a 2xx: the transaction is over, but more 2xx may follow (forking). */
+  #accepted = false;
   readonly #timers = new TimerSet();
   readonly #onTerminated: () => void;
   // Made on first use: a MESSAGE transaction is never cancelled, and thousands linger for Timer J.
@@ -54,6 +56,11 @@ export class ServerTransaction {
 
   /** Sends a response (provisional or final) along the request's flow. */
   respond(response: SipResponse): void {
+    if (this.#accepted && response.status >= 200 && response.status < 300) {
+      // RFC 6026 §7.1: a later 2xx (another branch of a forked INVITE) still goes out.
+      this.flow.send(serializeSipMessage(response));
+      return;
+    }
     if (this.state === 'completed' || this.state === 'confirmed' || this.state === 'terminated')
       return;
     this.#last = serializeSipMessage(response);
@@ -64,6 +71,7 @@ export class ServerTransaction {
     }
     if (this.isInvite && response.status < 300) {
       // §17.2.1: a 2xx ends the INVITE transaction; its retransmission is the dialog's (§13.3.1.4).
+      this.#accepted = true;
       this.#terminate();
       return;
     }

@@ -11,105 +11,149 @@ import { liveContacts } from './live-contacts.js';
 import { ownUri } from './loose-route.js';
 
 /**
- * Final answers after which the next contact is tried (and, when none takes the call, a large message
- * is stored instead): the device is away, busy here, or broken. 600/603/3xx and the like end the
- * search and go back to the caller.
+ * Final answers that do not count as the callee's answer (and, when no contact gives a better one, a
+ * large message is stored instead): the device is away, busy here, or broken. 600/603/3xx and the
+ * like are the callee's word and go back to the caller.
  */
-const TRY_NEXT = new Set([408, 430, 480, 486, 487, 500, 503, 504]);
+const NOT_AN_ANSWER = new Set([408, 430, 480, 486, 487, 500, 503, 504]);
 /** RFC 3261 §16.6 step 11: Timer C, more than three minutes, ends a branch that rings forever. */
 const TIMER_C_MS = 181_000;
 /**
  * A device that has not even sent a provisional response within this many ms is taken as gone (a stale
- * registration) and the next contact is tried: the caller should not wait for Timer B (32 s).
+ * registration) and its branch is given up: the caller should not wait for Timer B (32 s).
  */
 const FIRST_ANSWER_MS = 4000;
 
+interface ForwardInvite {
+  endpoint: SipEndpoint;
+  request: SipRequest;
+  server: ServerContext;
+}
+
+/** One branch of a forked INVITE (RFC 3261 §16.6). */
+interface Branch {
+  /** The branch's final response as it came, whether or not the branch was given up meanwhile. */
+  readonly response: Promise<SipResponse | undefined>;
+  /** Settles with the final response, or undefined as soon as the branch is given up or cancelled. */
+  readonly ended: Promise<SipResponse | undefined>;
+  /** Gives the branch up: a CANCEL goes out once it has had a provisional response (§9.1). */
+  cancel(): void;
+}
+
 /**
- * RFC 3261 §16 for an INVITE to a user with live bindings: its contacts are tried in turn (highest q
- * first), record-routed so that the dialog's ACK, BYE and re-INVITEs pass through us to the flows we
- * hold; provisional responses and the first final answer worth keeping are relayed; MSRP then runs end
- * to end between the two devices. A CANCEL from the caller cancels the branch (§16.10).
- * Resolves true when the caller got its answer; false when no contact took the call (none, or each
- * failed with a {@link TRY_NEXT} status): the caller then handles the INVITE as for an offline user.
+ * RFC 3261 §16 for an INVITE to a user with live bindings: forked to all its contacts at once, each
+ * branch record-routed so that the dialog's ACK, BYE and re-INVITEs pass through us to the flows we
+ * hold. Provisional responses are relayed; every 2xx is relayed as it comes and the first CANCELs the
+ * other branches (§16.7 steps 5 and 10), as does a 6xx (§16.7 step 6). MSRP then runs end to end
+ * between the two devices. A CANCEL from the caller cancels every branch (§16.10).
+ * Resolves true when the caller got its answer; false when no contact gave one (none, or each ended
+ * with a {@link NOT_AN_ANSWER} status or silence): the caller then handles the INVITE as for an
+ * offline user.
  */
 export async function forwardInvite(
   ctx: SignallingContext,
-  {
-    endpoint,
-    request,
-    server,
-    to,
-  }: {
-    endpoint: SipEndpoint;
-    request: SipRequest;
-    server: ServerContext;
-    to: string;
-  },
+  { to, ...forward }: ForwardInvite & { to: string },
 ): Promise<boolean> {
   const contacts = await liveContacts(ctx, { aor: to, method: 'INVITE' });
-  if (contacts.length > 0) request.removeFirst('Proxy-Authorization'); // RFC 3261 §22.3
-  const cancelled = server.transaction?.signal;
-  for (const contact of contacts) {
-    const response = await tryContact(ctx, { endpoint, request, server, contact });
-    if (cancelled?.aborted) return true; // the 487 went back with the CANCEL's 200
-    if (response && !TRY_NEXT.has(response.status)) {
-      server.relay(response);
-      return true;
-    }
-  }
-  return false;
+  if (contacts.length === 0) return false;
+  forward.request.removeFirst('Proxy-Authorization'); // RFC 3261 §22.3
+  const branches = contacts.map((contact) => startBranch(ctx, { ...forward, contact }));
+  return answerOfBranches(forward.server, branches);
 }
 
-async function tryContact(
+/** §16.7: relays what the branches answer; resolves whether the caller got a final answer. */
+function answerOfBranches(server: ServerContext, branches: readonly Branch[]): Promise<boolean> {
+  const cancelAll = (): void => branches.forEach((branch) => branch.cancel());
+  return new Promise((resolve, reject) => {
+    let accepted = false;
+    let best: SipResponse | undefined;
+    for (const branch of branches) {
+      branch.response.then((response) => {
+        if (!response || response.status >= 300) return;
+        server.relay(response); // every 2xx goes up, even one racing our CANCEL (§16.7 step 5)
+        if (accepted) return;
+        accepted = true;
+        cancelAll();
+        resolve(true);
+      }, reject);
+    }
+    Promise.all(
+      branches.map(async (branch) => {
+        const response = await branch.ended;
+        if (!response || response.status < 300 || NOT_AN_ANSWER.has(response.status)) return;
+        if (response.status >= 600) cancelAll();
+        if (!best || rank(response) < rank(best)) best = response;
+      }),
+    ).then(() => {
+      if (accepted) return;
+      if (server.transaction?.signal.aborted) return resolve(true); // the 487 went with the CANCEL's 200
+      if (best) server.relay(best);
+      resolve(best !== undefined);
+    }, reject);
+  });
+}
+
+/** §16.7 step 6: a 6xx before any other final answer, then the lowest status. */
+function rank(response: SipResponse): number {
+  return response.status >= 600 ? 0 : response.status;
+}
+
+function startBranch(
+  ctx: SignallingContext,
+  { endpoint, request, server, contact }: ForwardInvite & { contact: ContactTarget },
+): Branch {
+  const given = new AbortController();
+  const silence = setTimeout(() => given.abort(), FIRST_ANSWER_MS);
+  const stop = [given.signal, AbortSignal.timeout(TIMER_C_MS)];
+  if (server.transaction) stop.push(server.transaction.signal);
+  const signal = AbortSignal.any(stop);
+  const response = endpoint
+    .forward(request, contact.target, {
+      uri: contact.uri,
+      headers: contact.route ? [['Route', contact.route]] : [],
+      recordRoute: recordRoute(ctx, { endpoint, server, contact }),
+      signal,
+      onProvisional: (provisional) => {
+        clearTimeout(silence);
+        server.relay(provisional);
+      },
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof SipError)) throw err;
+      ctx.log.debug({ err, callId: request.callId, contact: contact.uri }, 'contact unreachable');
+      return undefined;
+    })
+    .finally(() => clearTimeout(silence));
+  const givenUp = new Promise<undefined>((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+  return {
+    response,
+    ended: Promise.race([response, givenUp]),
+    cancel: () => given.abort(),
+  };
+}
+
+/**
+ * Two Record-Route values when the call changes transport or flow on the way (RFC 5658): each side
+ * then reaches us on its own transport, and the flow tokens tell us where to send what comes.
+ */
+function recordRoute(
   ctx: SignallingContext,
   {
     endpoint,
-    request,
     server,
     contact,
-  }: {
-    endpoint: SipEndpoint;
-    request: SipRequest;
-    server: ServerContext;
-    contact: ContactTarget;
-  },
-): Promise<SipResponse | undefined> {
-  const { target } = contact;
-  // Two Record-Route values when the call changes transport or flow on the way (RFC 5658): each
-  // side then reaches us on its own transport, and the flow tokens tell us where to send what comes.
+  }: { endpoint: SipEndpoint; server: ServerContext; contact: ContactTarget },
+): string[] {
   const callerSide = ownUri(ctx, endpoint, {
     transport: server.flow.transport,
     flowToken: server.flow.connectionId,
   });
   const calleeSide = ownUri(ctx, endpoint, {
-    transport: target.transport,
-    flowToken: target.connectionId,
+    transport: contact.target.transport,
+    flowToken: contact.target.connectionId,
   });
-  const silent = new AbortController();
-  const silence = setTimeout(() => silent.abort(), FIRST_ANSWER_MS);
-  const gaveUp = new Promise<undefined>((resolve) =>
-    silent.signal.addEventListener('abort', () => resolve(undefined), { once: true }),
-  );
-  const stop = [silent.signal, AbortSignal.timeout(TIMER_C_MS)];
-  if (server.transaction) stop.push(server.transaction.signal);
-  const forwarded = endpoint.forward(request, target, {
-    uri: contact.uri,
-    headers: contact.route ? [['Route', contact.route]] : [],
-    recordRoute: calleeSide === callerSide ? [callerSide] : [calleeSide, callerSide],
-    signal: AbortSignal.any(stop),
-    onProvisional: (provisional) => {
-      clearTimeout(silence);
-      server.relay(provisional);
-    },
-  });
-  try {
-    return await Promise.race([forwarded, gaveUp]);
-  } catch (err) {
-    if (!(err instanceof SipError)) throw err;
-    ctx.log.debug({ err, callId: request.callId, contact: contact.uri }, 'contact unreachable');
-    return undefined;
-  } finally {
-    clearTimeout(silence);
-    forwarded.catch(() => undefined); // a branch given up on ends by itself (Timer B)
-  }
+  return calleeSide === callerSide ? [callerSide] : [calleeSide, callerSide];
 }
