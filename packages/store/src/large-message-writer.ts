@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { StoreKeys } from './keys.js';
-import { EXPIRY_GRACE_SECONDS, type ChunkOptions, type StoreLimits } from './limits.js';
+import { PENDING_CHUNK_TTL_SECONDS, type ChunkOptions, type StoreLimits } from './limits.js';
 import { runScript, type RedisClient } from './scripts.js';
 import { ByteRanges } from './byte-ranges.js';
 import { ChunkAssembler } from './chunk-assembler.js';
@@ -189,7 +189,6 @@ export class LargeMessageWriter extends Writable {
         size,
         this.#chunkCount(size),
         this.#ctx.expiresAt,
-        Math.ceil(this.#ctx.expiresAt / 1000) + EXPIRY_GRACE_SECONDS,
         details.imdnId ?? '',
         this.#ctx.limits.maxBytes,
         ...commitFields(details),
@@ -284,7 +283,7 @@ export class LargeMessageWriter extends Writable {
   #send(offset: number, data: Buffer): void {
     const { client, keys, aor, id, chunks } = this.#ctx;
     const prefix = keys.chunkPrefix(aor, id);
-    const ttl = chunks.pendingTtlSeconds * 2;
+    const ttl = PENDING_CHUNK_TTL_SECONDS;
     const pipeline = client.pipeline();
     // The chunk index when `data` is exactly one whole chunk (the common, in-order case).
     const index0 =

@@ -39,5 +39,9 @@ export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = {
   reserveStepBytes: 16 * 1024 * 1024,
 };
 
-/** Keys of a stored message outlive its expiry by this much, so the sweep can still report it. */
-export const EXPIRY_GRACE_SECONDS = 24 * 3600;
+/**
+ * A pending upload's chunk keys expire on their own after this long: a last net for an upload that no
+ * sweep reclaims (the reclaim deletes them first), and long enough for any live upload, whose commit
+ * still refuses to make a message with a missing chunk visible. Stored messages have no TTL.
+ */
+export const PENDING_CHUNK_TTL_SECONDS = 24 * 3600;

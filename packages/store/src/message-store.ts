@@ -6,7 +6,6 @@ import { LargeMessageWriter } from './large-message-writer.js';
 import {
   DEFAULT_CHUNK_OPTIONS,
   DEFAULT_LIMITS,
-  EXPIRY_GRACE_SECONDS,
   type ChunkOptions,
   type StoreLimits,
 } from './limits.js';
@@ -96,7 +95,6 @@ export class MessageStore {
           this.#limits.maxMessages,
           this.#limits.maxBytes,
           message.expiresAt,
-          keyExpireAt(message.expiresAt),
           message.imdnId ?? '',
           ...encodeMeta(message),
           'body',
@@ -368,9 +366,4 @@ export class MessageStore {
       );
     }
   }
-}
-
-/** Unix seconds at which a stored message's keys expire on their own: expiry plus a grace period. */
-function keyExpireAt(expiresAt: number): number {
-  return Math.ceil(expiresAt / 1000) + EXPIRY_GRACE_SECONDS;
 }

@@ -47,6 +47,7 @@ const SCRIPT_CODES: Readonly<Record<number, StoreErrorCode>> = {
   [-3]: StoreErrorCode.NOT_FOUND,
   [-4]: StoreErrorCode.BAD_STATE,
   [-5]: StoreErrorCode.SESSION_BOUND,
+  [-6]: StoreErrorCode.INCOMPLETE,
 };
 
 /** Turns a script's negative return code into a StoreError; returns non-negative results unchanged. */

@@ -44,15 +44,14 @@ export class UserStore {
         `invalid user name ${JSON.stringify(user)}: use letters, digits and . _ - ~`,
       );
     if (password.length === 0) throw new TypeError('the password must not be empty');
-    await this.#client
-      .multi()
-      .hset(this.#keys.user(user), {
-        realm,
-        ha1Md5: digestHa1('md5', { user, realm, password }),
-        ha1Sha256: digestHa1('sha256', { user, realm, password }),
-      })
-      .sadd(this.#keys.users(), user)
-      .exec();
+    // Two keys in two Cluster slots, so two writes: the credentials first, so that a user listed
+    // can always authenticate (one cut off between them is not listed, and `add` again mends it).
+    await this.#client.hset(this.#keys.user(user), {
+      realm,
+      ha1Md5: digestHa1('md5', { user, realm, password }),
+      ha1Sha256: digestHa1('sha256', { user, realm, password }),
+    });
+    await this.#client.sadd(this.#keys.users(), user);
   }
 
   /** Removes a user; true when it existed. */

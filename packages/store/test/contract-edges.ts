@@ -93,7 +93,7 @@ export function messageStoreEdgeContract(getClient: () => RedisClient): void {
       );
     });
 
-    it('refuses writes once commit began, so committed chunks keep the message expiry', async () => {
+    it('refuses writes once commit began, and keeps committed keys until ack, removal or sweep', async () => {
       const { store, keys, client } = setup();
       const to = aor();
       const writer = await store.openLarge(large(to));
@@ -103,12 +103,40 @@ export function messageStoreEdgeContract(getClient: () => RedisClient): void {
         code: StoreErrorCode.BAD_STATE,
       });
       await committing;
-      const ttl = await client.ttl(`${keys.chunkPrefix(to, writer.id)}0`);
-      expect(ttl).toBeGreaterThan(6 * 24 * 3600);
+      // No TTL of their own: keys expiring under the quota and imdn bookkeeping would corrupt both.
+      expect(await client.ttl(`${keys.chunkPrefix(to, writer.id)}0`)).toBe(-1);
+      expect(await client.ttl(keys.meta(to, writer.id))).toBe(-1);
       const [message] = await store.list(to);
       expect(
         (await readAll(await store.readBody(message as StoredMessage))).subarray(0, 4),
       ).not.toEqual(Buffer.from('late'));
+    });
+
+    it('refuses to commit an upload whose chunk key is gone, and shows nothing', async () => {
+      const { store, keys, client } = setup();
+      const to = aor();
+      const writer = await store.openLarge(large(to));
+      await writer.writeAt(0, randomBytes(40_000));
+      await writer.flush();
+      // As if the upload had lasted longer than its chunks' pending TTL.
+      await client.del(`${keys.chunkPrefix(to, writer.id)}1`);
+      await expect(writer.commit()).rejects.toMatchObject({ code: StoreErrorCode.INCOMPLETE });
+      expect(await store.list(to)).toEqual([]);
+      await writer.abort();
+      expect(await store.quota(to)).toEqual({ count: 0, bytes: 0 });
+    });
+
+    it('keeps a pager message with no TTL of its own, so its quota is freed whenever the sweep comes', async () => {
+      const { store, keys, client } = setup();
+      const to = aor();
+      const {
+        message: { id },
+      } = await store.storePager({ ...pager(to), expiresInSeconds: 1 });
+      expect(await client.ttl(keys.meta(to, id))).toBe(-1);
+      // The sweep comes a week late (the service was down): the message goes and its quota with it.
+      const removed = await store.sweepExpired(to, Date.now() + 7 * 24 * 3600 * 1000);
+      expect(removed.map((message) => message.id)).toEqual([id]);
+      expect(await store.quota(to)).toEqual({ count: 0, bytes: 0 });
     });
 
     it('commits an empty message', async () => {

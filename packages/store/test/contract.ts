@@ -6,6 +6,7 @@ import { uniquePrefix } from '@pigeonhole/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   MessageStore,
+  storeKeys,
   StoreErrorCode,
   type MessageStoreOptions,
   type RedisClient,
@@ -255,8 +256,10 @@ export function messageStoreContract(getClient: () => RedisClient): void {
       expect(await s.quota(to)).toEqual({ count: 1, bytes: 100_000 });
     });
 
-    it('reclaims the quota of an upload whose writer died', async () => {
-      const s = store({ chunks: { ...CHUNKS, pendingTtlSeconds: 600 } });
+    it('reclaims the quota and the chunks of an upload whose writer died', async () => {
+      const prefix = uniquePrefix('ph');
+      const s = store({ prefix, chunks: { ...CHUNKS, pendingTtlSeconds: 600 } });
+      const keys = storeKeys(prefix);
       const to = aor();
       const writer = await s.openLarge({
         to,
@@ -265,11 +268,15 @@ export function messageStoreContract(getClient: () => RedisClient): void {
         announcedSize: 5000,
       });
       await writer.writeAt(0, Buffer.alloc(5000));
+      await writer.flush();
       // The writer is abandoned: no commit, no abort (its process died).
       expect(await s.quota(to)).toEqual({ count: 1, bytes: 5000 });
+      const chunk = `${keys.chunkPrefix(to, writer.id)}0`;
+      expect(await getClient().exists(chunk)).toBe(1);
       await s.sweepExpired(to, Date.now() + 601_000);
       expect(await s.quota(to)).toEqual({ count: 0, bytes: 0 });
       expect(await s.list(to)).toEqual([]);
+      expect(await getClient().exists(chunk)).toBe(0); // its chunks go with it, not a day later
     });
   });
 
