@@ -69,4 +69,8 @@ export {
   type MsrpTransport,
   type TransportEvents,
 } from './transport.js';
-export { streamingSession, type MessageConsumer } from './streaming-session.js';
+export {
+  streamingSession,
+  type MessageConsumer,
+  type StreamingSessionOptions,
+} from './streaming-session.js';

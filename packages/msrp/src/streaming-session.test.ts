@@ -2,6 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTimeout } from '@pigeonhole/testkit';
+import { RawPeer, type RawSend } from '../test/raw-peer.js';
 import {
   MsrpServer,
   MsrpStatusError,
@@ -72,6 +74,85 @@ describe('streamingSession', () => {
     giveUpEarly = true;
     // Far more than the stream buffers: without the refusal the sender would wait for ever.
     await expect(send(randomBytes(8 * 1024 * 1024))).rejects.toMatchObject({ status: 413 });
+  });
+});
+
+describe('streamingSession with chunks out of order', () => {
+  const outcomes: Promise<string>[] = [];
+  const server = new MsrpServer({
+    resolveSession: () =>
+      Promise.resolve(
+        streamingSession(
+          (_message, body) => {
+            const outcome = sha256(body, false);
+            outcomes.push(outcome);
+            return outcome.then(() => undefined);
+          },
+          { maxEarlyBytes: 1024 * 1024 },
+        ),
+      ),
+  });
+  let port = 0;
+  beforeAll(async () => {
+    port = (await server.listenTcp({ host: '127.0.0.1', port: 0 })).port;
+  });
+  afterAll(() => server.close());
+  const paths = (): { toPath: string[]; fromPath: string[] } => ({
+    toPath: [`msrp://127.0.0.1:${port}/early;tcp`],
+    fromPath: ['msrp://127.0.0.1:9/c;tcp'],
+  });
+  /** A SEND chunk of `data` at 0-based `start`; `total` given makes it the last (`$`) one. */
+  const chunk = (
+    messageId: string,
+    start: number,
+    piece: { data: Buffer; total?: number },
+  ): RawSend => ({
+    ...paths(),
+    headers: [
+      ['Message-ID', messageId],
+      ['Byte-Range', `${start + 1}-${start + piece.data.length}/${piece.total ?? '*'}`],
+    ],
+    contentType: 'application/octet-stream',
+    body: piece.data,
+    flag: piece.total === undefined ? '+' : '$',
+  });
+
+  it('refuses with 413 a sender that leaves a gap and keeps sending, holding no more than the cap', async () => {
+    const peer = await RawPeer.connect(port);
+    const piece = randomBytes(64 * 1024);
+    // Byte 0 never comes: everything after it waits. 16 pieces fill the 1 MiB cap exactly.
+    const tids = Array.from({ length: 24 }, (_, i) =>
+      peer.send(chunk('gap', (i + 1) * piece.length, { data: piece })),
+    );
+    const statuses = await Promise.all(tids.map((tid) => peer.status(tid)));
+    expect(statuses.slice(0, 16)).toEqual(Array(16).fill(200));
+    expect(statuses.slice(16)).toEqual(Array(8).fill(413));
+    await expect(
+      withTimeout(outcomes[0] ?? Promise.resolve(''), 5000, 'the consumer'),
+    ).rejects.toThrow(/refused/);
+    peer.destroy();
+  });
+
+  it('delivers overlapping and out-of-order chunks once, in order', async () => {
+    const peer = await RawPeer.connect(port);
+    const body = randomBytes(300_000);
+    const sends: [number, number][] = [
+      [100_000, 200_000],
+      [250_000, 300_000],
+      [0, 120_000],
+      [150_000, 260_000],
+    ];
+    const tids = sends.map(([start, end]) =>
+      peer.send(
+        chunk('overlap', start, {
+          data: body.subarray(start, end),
+          total: end === body.length ? end : undefined,
+        }),
+      ),
+    );
+    expect(await Promise.all(tids.map((tid) => peer.status(tid)))).toEqual([200, 200, 200, 200]);
+    expect(await outcomes.at(-1)).toBe(createHash('sha256').update(body).digest('hex'));
+    peer.destroy();
   });
 });
 
