@@ -34,6 +34,11 @@ export interface ConnectionOptions {
   readonly decoderLimits?: Partial<DecoderLimits>;
   /** RFC 4975 §7.2: a sender waits this long for a transaction response. @defaultValue 30000 */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Most disjoint byte ranges one incoming message may have (chunks out of order leave gaps); a chunk
+   * that would make more is answered 413 and the message fails. @defaultValue 4096
+   */
+  readonly maxRangesPerMessage?: number;
 }
 
 /** Events of a connection. */
@@ -72,11 +77,13 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   #pendingTasks = 0;
   #chunk: CurrentChunk | undefined;
   #closed = false;
+  readonly #maxRanges: number;
 
   constructor(transport: MsrpTransport, options: ConnectionOptions = {}) {
     super();
     this.transport = transport;
     this.#resolve = options.resolveSession;
+    this.#maxRanges = options.maxRangesPerMessage ?? 4096;
     this.outgoing = new OutgoingTransactions(options.transactionTimeoutMs ?? 30_000);
     this.#decoder = new MsrpDecoder(
       {
@@ -235,6 +242,15 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     if (typeof handler !== 'object') return;
     const at = chunk.start + offset;
     this.figures.bytesIn += data.length;
+    if (message.tracker.rangesWith(at, data.length) > this.#maxRanges) {
+      // RFC 4975 §7.1.1: 413 asks the sender to stop this message; we will not track more gaps.
+      this.emit(
+        'protocolError',
+        new MsrpError(MsrpErrorCode.REFUSED, `message ${message.messageId}: too many byte ranges`),
+      );
+      await this.#refuse(message, chunk, new MsrpStatusError(413, 'Too many byte ranges'));
+      return;
+    }
     try {
       await handler.onData(message, at, data);
       message.tracker.add(at, data.length);

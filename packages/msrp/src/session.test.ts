@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTimeout } from '@pigeonhole/testkit';
+import { RawPeer } from '../test/raw-peer.js';
 import {
   MsrpServer,
   MsrpStatusError,
@@ -281,5 +282,38 @@ describe('MSRP sessions over TCP', () => {
     });
     expect(rec.completed).toEqual(['ooo']);
     socket.destroy();
+  });
+});
+
+describe('limits on incoming messages', () => {
+  const server = new MsrpServer({
+    maxRangesPerMessage: 100,
+    resolveSession: () => Promise.resolve(recorder().handler),
+  });
+  let port = 0;
+  beforeAll(async () => {
+    port = (await server.listenTcp({ host: '127.0.0.1', port: 0 })).port;
+  });
+  afterAll(() => server.close());
+
+  it('answers 413 to a chunk that would leave more disjoint byte ranges than allowed', async () => {
+    const peer = await RawPeer.connect(port);
+    const tids = Array.from({ length: 102 }, (_, i) =>
+      peer.send({
+        toPath: [`msrp://127.0.0.1:${port}/ranges;tcp`],
+        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
+        headers: [
+          ['Message-ID', 'scattered'],
+          ['Byte-Range', `${i * 2 + 2}-${i * 2 + 2}/*`],
+        ],
+        contentType: 'x/y',
+        body: Buffer.from('x'),
+        flag: '+',
+      }),
+    );
+    const statuses = await Promise.all(tids.map((tid) => peer.status(tid)));
+    expect(statuses.slice(0, 100)).toEqual(Array(100).fill(200));
+    expect(statuses.slice(100)).toEqual([413, 413]);
+    peer.destroy();
   });
 });
