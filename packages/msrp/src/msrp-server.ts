@@ -8,6 +8,7 @@ import {
 } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import { MsrpConnection, type ConnectionOptions } from './msrp-connection.js';
+import { DEFAULT_DECODER_LIMITS } from './msrp-decoder.js';
 import { MsrpError, MsrpErrorCode } from './msrp-error.js';
 import { parseMsrpUri, type MsrpUri } from './msrp-uri.js';
 import { SocketTransport, WebSocketTransport } from './transport.js';
@@ -43,11 +44,21 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
     return server.address() as AddressInfo;
   }
 
-  /** Listens for WebSocket connections offering the `msrp` subprotocol (RFC 7977 §4). */
-  async listenWebSocket(options: { host: string; port: number }): Promise<AddressInfo> {
+  /**
+   * Listens for WebSocket connections offering the `msrp` subprotocol (RFC 7977 §4). A WebSocket
+   * message carries one whole MSRP chunk (RFC 7977 §5.2) and is buffered whole before it is decoded, so
+   * messages larger than a head at the decoder's limits plus `maxChunkBodyBytes` (1 MiB) of body close
+   * the connection (1009) before they are held.
+   */
+  async listenWebSocket(options: {
+    host: string;
+    port: number;
+    maxChunkBodyBytes?: number;
+  }): Promise<AddressInfo> {
     const wss = new WebSocketServer({
       host: options.host,
       port: options.port,
+      maxPayload: maxWebSocketPayload(this.#options, options.maxChunkBodyBytes),
       handleProtocols: (protocols) => (protocols.has(MSRP_WS_PROTOCOL) ? MSRP_WS_PROTOCOL : false),
     });
     wss.on('connection', (ws, request) => {
@@ -92,11 +103,26 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
   }
 }
 
+/** Default most body bytes of one chunk arriving in a WebSocket message. */
+const WS_CHUNK_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The largest WebSocket message of one MSRP chunk: start line and headers at the decoder's limits, the
+ * body, and its end-line (CRLF, seven dashes, a transaction id of at most 32 characters, flag, CRLF).
+ */
+function maxWebSocketPayload(options: ConnectionOptions, bodyBytes = WS_CHUNK_BODY_BYTES): number {
+  const limits = { ...DEFAULT_DECODER_LIMITS, ...options.decoderLimits };
+  const endLine = 2 + 7 + 32 + 1 + 2;
+  return limits.maxLineBytes + 2 + limits.maxHeaderBytes + 2 + bodyBytes + endLine;
+}
+
 /** Options of {@link connectMsrp}. */
 export interface ConnectOptions extends ConnectionOptions {
   /** TLS options for `msrps` URIs. */
   readonly tls?: TlsConnectOptions;
   readonly timeoutMs?: number;
+  /** Over WebSocket: most body bytes of one chunk the peer may send us (see `listenWebSocket`). @defaultValue 1 MiB */
+  readonly maxChunkBodyBytes?: number;
 }
 
 /**
@@ -115,7 +141,7 @@ export async function connectMsrp(
       const ws = new WebSocket(
         `${uri.secure ? 'wss' : 'ws'}://${uri.host.includes(':') ? `[${uri.host}]` : uri.host}:${uri.port}/`,
         MSRP_WS_PROTOCOL,
-        { ...options.tls },
+        { ...options.tls, maxPayload: maxWebSocketPayload(options, options.maxChunkBodyBytes) },
       );
       await opened(ws, signal);
       return new MsrpConnection(new WebSocketTransport(ws, `${uri.host}:${uri.port}`), options);
