@@ -10,11 +10,14 @@ try {
   process.exit(1);
 }
 const skipped = report.numPendingTests + report.numTodoTests;
-// Files that failed to load count as failures: their tests never ran.
+// A file that failed with no failed test of its own (it did not load, or a beforeAll/afterAll hook
+// threw and its tests were reported skipped) counts as one failure: its tests did not pass.
 const brokenFiles = report.testResults.filter(
-  (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  (f) => f.status === 'failed' && !f.assertionResults.some((t) => t.status === 'failed'),
 ).length;
-const failed = report.numFailedTests + brokenFiles;
+let failed = report.numFailedTests + brokenFiles;
+// vitest also fails a run for errors outside any file (an unhandled rejection): never print 0 then.
+if (report.success === false && failed === 0) failed = 1;
 console.log(
   `${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
 );

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './system-packages.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // pnpm is linked here by corepack, so that turbo (which looks for `pnpm` on PATH) finds it too.
@@ -19,10 +20,11 @@ const env = {
   DO_NOT_TRACK: '1',
 };
 
-/** The command running now: a SIGTERM sent to us alone is passed on to it. */
+/** The command running now: a SIGTERM or SIGHUP sent to us alone is passed on to it. */
 let current;
-// A terminal's Ctrl-C reaches the whole process group by itself; a SIGTERM to this process does not.
-process.on('SIGTERM', () => current?.kill('SIGTERM'));
+// A terminal's Ctrl-C (or its closing) reaches the whole process group by itself; a kill of this
+// process alone does not.
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => current?.kill(signal));
 
 /** Runs a command in the workspace root; resolves with its exit code. */
 function run(command, args, options = {}) {
@@ -45,6 +47,9 @@ async function step(what, command, args) {
 const pnpm = (args) => ['pnpm', args];
 
 async function prepare() {
+  // Missing Debian packages are installed when we can (root on Debian), else named; not fatal here:
+  // the service or the tests then say precisely what they lack.
+  ensureSystemPackages(process.argv[2]);
   mkdirSync(binDir, { recursive: true });
   await step('Linking pnpm through corepack', 'corepack', [
     'enable',

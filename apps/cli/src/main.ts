@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { RedisServerError } from '@pigeonhole/app-runtime';
 import { ConfigError, loadEnv } from '@pigeonhole/config';
 import { listenCommand } from './commands/listen.js';
 import { sendCommand } from './commands/send.js';
@@ -64,8 +65,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // A bad configuration or command line is the user's to fix: its message alone says what to change.
-    const known = err instanceof ConfigError || err instanceof UsageError;
+    // A bad configuration, command line or missing redis-server is the user's to fix: its message
+    // alone says what to change.
+    const known =
+      err instanceof ConfigError || err instanceof UsageError || err instanceof RedisServerError;
     const message = known
       ? err.message
       : err instanceof Error

@@ -8,7 +8,7 @@ type Print = (line: string) => void;
 
 /**
  * Starts the whole service in the foreground: Redis (embedded unless REDIS_URL is set), then every
- * built app as a child process. Ctrl-C (SIGINT) or SIGTERM stops the apps, then the Redis it started.
+ * built app as a child process. Ctrl-C (SIGINT), SIGTERM or SIGHUP (its terminal closed) stops the apps, then the Redis it started.
  * Resolves with the exit code once everything is stopped.
  */
 export async function startService(env: Env, print: Print): Promise<number> {
@@ -48,7 +48,7 @@ function childEnv(redisUrl: string): NodeJS.ProcessEnv {
 async function firstStopReason(children: Map<string, ChildProcess>, print: Print): Promise<number> {
   const controller = new AbortController();
   const { signal } = controller;
-  const signals = (['SIGINT', 'SIGTERM'] as const).map((name) =>
+  const signals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) =>
     once(process, name, { signal }).then(() => 0),
   );
   const exits = [...children].map(([name, child]) =>

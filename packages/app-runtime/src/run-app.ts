@@ -31,7 +31,7 @@ export interface AppDefinition {
 /**
  * The body of every app's `main.ts`: reads the config (a bad value exits 78 with a message naming the
  * variable), connects Redis (the embedded one when REDIS_URL is unset), starts the app and its ops
- * endpoints, and on SIGINT/SIGTERM stops them in reverse order.
+ * endpoints, and on SIGINT/SIGTERM/SIGHUP stops them in reverse order.
  */
 export async function runApp(app: AppDefinition): Promise<void> {
   let env: Env;
@@ -72,7 +72,7 @@ export async function runApp(app: AppDefinition): Promise<void> {
     log.info('stopped');
   };
   let stopping: Promise<void> | undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       stopping ??= stop(signal).then(() => process.exit(0));
     });

@@ -1,6 +1,7 @@
 /** One environment variable whose value does not fit. */
 export interface ConfigIssue {
   readonly variable: string;
+  /** The value as received, quoted; for a secret only its length. */
   readonly received: string;
   readonly expected: string;
 }
@@ -12,9 +13,7 @@ export class ConfigError extends Error {
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(
       'Invalid configuration:\n' +
-        issues
-          .map((i) => `  ${i.variable}=${JSON.stringify(i.received)}: expected ${i.expected}`)
-          .join('\n'),
+        issues.map((i) => `  ${i.variable}=${i.received}: expected ${i.expected}`).join('\n'),
     );
     this.name = new.target.name;
   }

@@ -46,6 +46,18 @@ describe('loadEnv', () => {
     );
   });
 
+  it('takes decimal digits only for numbers', () => {
+    for (const bad of [' ', '0x10', '1e3', '-1', '5060.5'])
+      expect(() => loadEnv({ SIP_UDP_PORT: bad }), bad).toThrow(/SIP_UDP_PORT=/);
+    expect(loadEnv({ SIP_UDP_PORT: '0' }).SIP_UDP_PORT).toBe(0);
+  });
+
+  it('never prints the value of a secret it refuses', () => {
+    expect(() => loadEnv({ DASHBOARD_TOKEN: 'short-secret' })).toThrow(
+      'DASHBOARD_TOKEN=(hidden, 12 characters): expected a secret of at least 16 characters',
+    );
+  });
+
   it('rejects a port out of range', () => {
     expect(() => loadEnv({ MSRP_TCP_PORT: '70000' })).toThrow(/MSRP_TCP_PORT="70000"/);
   });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.js';
-import { VARIABLES, type VariableName } from './variables.js';
+import { VARIABLES, type VariableName, type VariableSpec } from './variables.js';
 
 /** The environment after validation and defaults: one typed value per variable. */
 export type Env = { [K in VariableName]: z.output<(typeof VARIABLES)[K]['schema']> };
@@ -20,10 +20,16 @@ export function loadEnv(
     const raw = source[name];
     const result = VARIABLES[name].schema.safeParse(raw === '' ? undefined : raw);
     if (result.success) values[name] = result.data;
-    else issues.push({ variable: name, received: raw ?? '', expected: VARIABLES[name].expected });
+    else issues.push(issueOf(name, raw ?? ''));
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze(values as Env);
+}
+
+function issueOf(name: VariableName, raw: string): ConfigIssue {
+  const spec: VariableSpec = VARIABLES[name];
+  const received = spec.secret ? `(hidden, ${raw.length} characters)` : JSON.stringify(raw);
+  return { variable: name, received, expected: spec.expected };
 }
 
 /** SIP users seeded from SIP_USERS (`alice:secret,bob:secret`). */

@@ -5,10 +5,18 @@ export interface VariableSpec {
   readonly schema: z.ZodType;
   readonly expected: string;
   readonly description: string;
+  /** A password or token: an error names the variable but never prints its value. */
+  readonly secret?: true;
 }
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Decimal digits only: `Number()` would also take ' ' (as 0), '0x10' or '1e3'. */
+const integer = z
+  .string()
+  .regex(/^\d+$/)
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+const port = (fallback: number) => integer.pipe(z.number().max(65535)).default(fallback);
+const positiveInt = (fallback: number) => integer.pipe(z.number().positive()).default(fallback);
 const text = (fallback: string) => z.string().min(1).default(fallback);
 const host = (fallback: string) =>
   z
@@ -52,6 +60,7 @@ export const VARIABLES = {
       .optional(),
     expected: 'user:password pairs separated by commas, e.g. alice:secret,bob:secret',
     description: 'Digest users seeded at startup (labs and tests)',
+    secret: true,
   },
   SIP_FOREIGN_SENDERS: {
     schema: z.enum(['reject', 'accept']).default('reject'),
@@ -117,11 +126,13 @@ export const VARIABLES = {
     expected: 'a secret of at least 16 characters',
     description:
       'Bearer token (or basic-auth password) for the dashboard; generated and printed when unset',
+    secret: true,
   },
   DASHBOARD_VIEWER_TOKEN: {
     schema: z.string().min(16).optional(),
     expected: 'a secret of at least 16 characters',
     description: 'Read-only dashboard token: sees everything, can retry or purge nothing',
+    secret: true,
   },
   OPS_HOST: {
     schema: host('127.0.0.1'),

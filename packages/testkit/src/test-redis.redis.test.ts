@@ -1,7 +1,7 @@
 // Crash safety of the test Redis itself: what fault tests elsewhere rely on.
 // It shows that writes acknowledged under `appendfsync always` survive SIGKILL and a restart on the
 // same data dir; it cannot show behaviour on a real power loss (the page cache survives a SIGKILL).
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -62,16 +62,12 @@ describe('startTestRedis', () => {
 
 describe('a missing redis-server', () => {
   it('fails with a message that says how to install it', async () => {
-    const error = await RedisServer.start({
-      dir: redisDirForMissingBinary(),
-      binary: 'redis-server-missing',
-    }).catch((err: unknown) => err);
+    const dir = await mkdtemp(join(tmpdir(), 'pigeonhole-missing-binary-'));
+    const error = await RedisServer.start({ dir, binary: 'redis-server-missing' })
+      .catch((err: unknown) => err)
+      .finally(() => rm(dir, { recursive: true, force: true }));
     expect(error).toBeInstanceOf(RedisServerError);
     expect((error as RedisServerError).code).toBe('REDIS_ERR_NOT_INSTALLED');
     expect((error as Error).message).toMatch(/apt-get install -y redis-server/);
   });
 });
-
-function redisDirForMissingBinary(): string {
-  return join(tmpdir(), `pigeonhole-missing-binary-${process.pid}`);
-}
