@@ -51,12 +51,22 @@ export interface ConnectionEvents {
   report: [MsrpRequestHead];
 }
 
+/** A request chunk whose end-line was read. */
+interface ChunkEnd {
+  readonly chunk: CurrentChunk;
+  readonly head: MsrpRequestHead;
+  readonly flag: ContinuationFlag;
+  readonly bodyBytes: number;
+}
+
 /** The chunk being decoded. */
 interface CurrentChunk {
   readonly head: MsrpHead;
   message?: IncomingMessage;
   /** 0-based offset of this chunk's first body byte in its message. */
   readonly start: number;
+  /** The session (first URI of To-Path) of a SEND. */
+  readonly sessionId?: string;
   status?: number;
 }
 
@@ -91,7 +101,7 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
         onBody: (data, offset) => {
           // Tasks run later: capture the chunk this piece belongs to now.
           const chunk = this.#chunk;
-          if (chunk) this.#task(() => this.#onBody(chunk, data, offset));
+          if (chunk) this.#task(() => this.#onBody(chunk, data, offset), chunk);
         },
         onEnd: (flag, bodyBytes) => this.#onEnd(flag, bodyBytes),
       },
@@ -160,12 +170,19 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  /** Queues async work; the transport stays paused until the queue drains. */
-  #task(run: () => Promise<void> | void): void {
+  /**
+   * Queues async work; the transport stays paused until the queue drains. Work for a chunk that fails
+   * fails that transaction only (400, RFC 4975 §7.3): the connection stays, and no 200 goes out for it.
+   */
+  #task(run: () => Promise<void> | void, chunk?: CurrentChunk): void {
     this.#pendingTasks++;
     this.#work = this.#work
       .then(run)
-      .catch((err: unknown) => this.#protocolFailure(err))
+      .catch((err: unknown) => {
+        if (!chunk) return this.#protocolFailure(err);
+        chunk.status ??= 400;
+        this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
+      })
       .finally(() => {
         this.#pendingTasks--;
       });
@@ -177,23 +194,23 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     let start = 0;
+    let sessionId: string | undefined;
     try {
       const range = header(head, 'Byte-Range');
       start = range ? parseByteRange(range).start - 1 : 0;
-      pathHeader(head, 'To-Path');
+      const toPath = pathHeader(head, 'To-Path');
       pathHeader(head, 'From-Path');
+      // RFC 4975 §7.3.1: the session is the one named by the first URI of To-Path.
+      if (head.method === 'SEND') sessionId = parseMsrpUri(toPath[0] ?? '').sessionId;
     } catch (err) {
       // RFC 4975 §7.3: a request we can identify but not accept gets 400.
       this.#chunk = { head, start, status: 400 };
-      this.emit(
-        'protocolError',
-        err instanceof MsrpError ? err : new MsrpError(MsrpErrorCode.BAD_HEADER, String(err)),
-      );
+      this.emit('protocolError', asMsrpError(err, MsrpErrorCode.BAD_HEADER));
       return;
     }
-    const chunk: CurrentChunk = { head, start };
+    const chunk: CurrentChunk = { head, start, sessionId };
     this.#chunk = chunk;
-    if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, head));
+    if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, head), chunk);
     else if (head.method !== 'REPORT') chunk.status = 501;
   }
 
@@ -201,12 +218,10 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   async #bindChunk(chunk: CurrentChunk, head: MsrpRequestHead): Promise<void> {
     const toPath = pathHeader(head, 'To-Path');
     const fromPath = pathHeader(head, 'From-Path');
-    const sessionId = parseMsrpUri(toPath[0] ?? '').sessionId;
+    const sessionId = chunk.sessionId ?? '';
     let session = this.#sessions.get(sessionId);
     if (session === undefined) {
-      session = this.#resolve
-        ? await this.#resolve({ sessionId, toPath, fromPath, connection: this })
-        : 481;
+      session = await this.#resolveSession({ sessionId, toPath, fromPath, connection: this });
       // A refusal is not remembered: the session may be reserved a moment later.
       if (typeof session !== 'number') this.#sessions.set(sessionId, session);
     }
@@ -233,6 +248,22 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     if (total !== '*') message.tracker.total = total;
     chunk.message = message;
     if (message.refusedWith !== undefined) chunk.status = message.refusedWith;
+  }
+
+  /** The application's resolver; one that fails refuses this request (400) and nothing more. */
+  async #resolveSession(request: Parameters<SessionResolver>[0]): Promise<SessionHandler | number> {
+    if (!this.#resolve) return 481;
+    try {
+      return await this.#resolve(request);
+    } catch (err) {
+      this.emit(
+        'protocolError',
+        new MsrpError(MsrpErrorCode.REFUSED, `session resolver failed: ${String(err)}`, {
+          cause: err,
+        }),
+      );
+      return 400;
+    }
   }
 
   async #onBody(chunk: CurrentChunk, data: Buffer, offset: number): Promise<void> {
@@ -276,13 +307,19 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     this.#task(() => this.#finishChunk({ chunk, head, flag, bodyBytes }));
   }
 
-  async #finishChunk(end: {
-    chunk: CurrentChunk;
-    head: MsrpRequestHead;
-    flag: ContinuationFlag;
-    bodyBytes: number;
-  }): Promise<void> {
-    const { chunk, head, flag } = end;
+  /** The end of a SEND chunk: settles its message when it completed, then answers the transaction. */
+  async #finishChunk(end: ChunkEnd): Promise<void> {
+    try {
+      await this.#finishMessage(end);
+    } catch (err) {
+      end.chunk.status ??= 400;
+      this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
+    }
+    await this.#respond(end.head, end.chunk.status ?? 200);
+  }
+
+  async #finishMessage(end: ChunkEnd): Promise<void> {
+    const { chunk, flag } = end;
     const message = chunk.message;
     if (message && chunk.status === undefined && !message.settled) {
       const handler = this.#sessions.get(message.sessionId);
@@ -299,7 +336,6 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
         }
       }
     }
-    await this.#respond(head, chunk.status ?? 200);
   }
 
   /** Records a refusal: this chunk and later chunks of the message get `status`; the handler hears onAbort. */
@@ -319,7 +355,13 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     message.settled = true;
     if (reason !== 'refused') this.#messages.delete(`${message.sessionId}\n${message.messageId}`);
     const handler = this.#sessions.get(message.sessionId);
-    if (typeof handler === 'object') await handler.onAbort?.(message, reason);
+    if (typeof handler !== 'object') return;
+    try {
+      await handler.onAbort?.(message, reason);
+    } catch (err) {
+      // The message ended already; a failing hook is for the log only.
+      this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
+    }
   }
 
   /** RFC 4975 §7.2: the response goes to the previous hop; Failure-Report no → none, partial → errors only. */
@@ -358,10 +400,7 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #protocolFailure(err: unknown): void {
-    const error =
-      err instanceof MsrpError
-        ? err
-        : new MsrpError(MsrpErrorCode.DECODER_FAILED, String(err), { cause: err });
+    const error = asMsrpError(err, MsrpErrorCode.DECODER_FAILED);
     this.emit('protocolError', error);
     // The stream's framing is lost: nothing further can be answered reliably (RFC 4975 §7.3).
     this.transport.close();
@@ -377,4 +416,9 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       if (typeof session === 'object') session.onClose?.();
     this.emit('close', undefined);
   }
+}
+
+/** `err` as an MsrpError, with `code` when it is not one already. */
+function asMsrpError(err: unknown, code: MsrpErrorCode): MsrpError {
+  return err instanceof MsrpError ? err : new MsrpError(code, String(err), { cause: err });
 }

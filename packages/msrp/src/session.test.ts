@@ -13,7 +13,9 @@ import {
   encodeRequest,
   MsrpDecoder,
   type IncomingMessage,
+  type MsrpError,
   type MsrpHead,
+  type MsrpHeader,
   type SessionHandler,
 } from './index.js';
 
@@ -314,6 +316,60 @@ describe('limits on incoming messages', () => {
     const statuses = await Promise.all(tids.map((tid) => peer.status(tid)));
     expect(statuses.slice(0, 100)).toEqual(Array(100).fill(200));
     expect(statuses.slice(100)).toEqual([413, 413]);
+    peer.destroy();
+  });
+});
+
+describe('bad input on a live connection', () => {
+  const errors: string[] = [];
+  const closes: (MsrpError | undefined)[] = [];
+  const server = new MsrpServer({
+    resolveSession: ({ sessionId }) => {
+      if (sessionId === 'throws') throw new Error('resolver broke');
+      return Promise.resolve(recorder().handler);
+    },
+  });
+  server.on('connection', (connection) => {
+    connection.on('protocolError', (err) => errors.push(err.code));
+    connection.on('close', (reason) => closes.push(reason));
+  });
+  let port = 0;
+  const uri = (sessionId: string): string => `msrp://127.0.0.1:${port}/${sessionId};tcp`;
+  const fromPath = ['msrp://127.0.0.1:9/c;tcp'];
+  const message = (messageId: string, body = 'hello') => ({
+    headers: [
+      ['Message-ID', messageId],
+      ['Byte-Range', `1-${body.length}/${body.length}`],
+    ] as MsrpHeader[],
+    contentType: 'text/plain',
+    body: Buffer.from(body),
+  });
+  beforeAll(async () => {
+    port = (await server.listenTcp({ host: '127.0.0.1', port: 0 })).port;
+  });
+  afterAll(() => server.close());
+
+  it('answers 400 to a To-Path that is no MSRP URI, and keeps the connection', async () => {
+    const peer = await RawPeer.connect(port);
+    errors.length = 0;
+    const bad = peer.send({ toPath: ['msrp://nowhere'], fromPath, ...message('m1') });
+    const good = peer.send({ toPath: [uri('fine')], fromPath, ...message('m2') });
+    expect(await peer.status(bad)).toBe(400);
+    expect(await peer.status(good)).toBe(200);
+    expect(peer.heads.filter((h) => h.transactionId === bad)).toHaveLength(1);
+    expect(errors).toEqual(['MSRP_ERR_BAD_URI']);
+    peer.destroy();
+  });
+
+  it('answers 400 when the session resolver throws, and keeps the connection', async () => {
+    const peer = await RawPeer.connect(port);
+    errors.length = 0;
+    const bad = peer.send({ toPath: [uri('throws')], fromPath, ...message('m1') });
+    const good = peer.send({ toPath: [uri('fine')], fromPath, ...message('m2') });
+    expect(await peer.status(bad)).toBe(400);
+    expect(await peer.status(good)).toBe(200);
+    expect(peer.heads.filter((h) => h.transactionId === bad)).toHaveLength(1);
+    expect(errors).toEqual(['MSRP_ERR_REFUSED']);
     peer.destroy();
   });
 });
