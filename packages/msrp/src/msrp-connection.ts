@@ -9,6 +9,7 @@ import {
   parseByteRange,
   pathHeader,
   reportRequest,
+  requiredHeader,
   type ContinuationFlag,
   type MsrpHead,
   type MsrpRequestHead,
@@ -65,6 +66,8 @@ interface CurrentChunk {
   message?: IncomingMessage;
   /** 0-based offset of this chunk's first body byte in its message. */
   readonly start: number;
+  /** 0-based end (exclusive) its Byte-Range declares, when it gives one (not `*`). */
+  readonly end?: number;
   /** The session (first URI of To-Path) of a SEND. */
   readonly sessionId?: string;
   status?: number;
@@ -194,21 +197,28 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     let start = 0;
+    let end: number | undefined;
     let sessionId: string | undefined;
     try {
       const range = header(head, 'Byte-Range');
-      start = range ? parseByteRange(range).start - 1 : 0;
+      const parsed = range ? parseByteRange(range) : undefined;
+      start = parsed ? parsed.start - 1 : 0;
+      end = parsed?.end === '*' ? undefined : parsed?.end;
       const toPath = pathHeader(head, 'To-Path');
       pathHeader(head, 'From-Path');
       // RFC 4975 §7.3.1: the session is the one named by the first URI of To-Path.
       if (head.method === 'SEND') sessionId = parseMsrpUri(toPath[0] ?? '').sessionId;
+      // RFC 4975 §7.1.1: a SEND carrying a message (it has a Content-Type) MUST have a Message-ID.
+      // A bodiless one without it is taken as a keepalive, as some peers send them.
+      if (head.method === 'SEND' && header(head, 'Content-Type') !== undefined)
+        requiredHeader(head, 'Message-ID');
     } catch (err) {
       // RFC 4975 §7.3: a request we can identify but not accept gets 400.
       this.#chunk = { head, start, status: 400 };
       this.emit('protocolError', asMsrpError(err, MsrpErrorCode.BAD_HEADER));
       return;
     }
-    const chunk: CurrentChunk = { head, start, sessionId };
+    const chunk: CurrentChunk = { head, start, end, sessionId };
     this.#chunk = chunk;
     if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, head), chunk);
     else if (head.method !== 'REPORT') chunk.status = 501;
@@ -273,6 +283,12 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     if (typeof handler !== 'object') return;
     const at = chunk.start + offset;
     this.figures.bytesIn += data.length;
+    if (chunk.end !== undefined && at + data.length > chunk.end) {
+      // RFC 4975 §7.1.1: the body is longer than its Byte-Range says; none of it past the range is taken.
+      const err = new MsrpError(MsrpErrorCode.BAD_BYTE_RANGE, 'body longer than its Byte-Range');
+      await this.#refuse(message, chunk, err);
+      return;
+    }
     if (message.tracker.rangesWith(at, data.length) > this.#maxRanges) {
       // RFC 4975 §7.1.1: 413 asks the sender to stop this message; we will not track more gaps.
       this.emit(
@@ -310,12 +326,33 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   /** The end of a SEND chunk: settles its message when it completed, then answers the transaction. */
   async #finishChunk(end: ChunkEnd): Promise<void> {
     try {
+      await this.#checkBody(end);
       await this.#finishMessage(end);
     } catch (err) {
       end.chunk.status ??= 400;
       this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
     }
     await this.#respond(end.head, end.chunk.status ?? 200);
+  }
+
+  /**
+   * RFC 4975 §7.1.1: a SEND with a body MUST have a Content-Type, and its Byte-Range (when it gives an
+   * end) must match the body's length; otherwise the chunk gets 400 and its message fails.
+   */
+  async #checkBody(end: ChunkEnd): Promise<void> {
+    const { chunk, head, bodyBytes } = end;
+    if (chunk.status !== undefined) return;
+    let err: MsrpError | undefined;
+    if (bodyBytes > 0 && header(head, 'Content-Type') === undefined)
+      err = new MsrpError(MsrpErrorCode.MISSING_HEADER, 'a body without Content-Type');
+    else if (chunk.end !== undefined && chunk.end - chunk.start !== bodyBytes)
+      err = new MsrpError(MsrpErrorCode.BAD_BYTE_RANGE, 'body length differs from its Byte-Range');
+    if (!err) return;
+    if (chunk.message) await this.#refuse(chunk.message, chunk, err);
+    else {
+      chunk.status = 400;
+      this.emit('protocolError', err);
+    }
   }
 
   async #finishMessage(end: ChunkEnd): Promise<void> {
@@ -342,7 +379,7 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   async #refuse(message: IncomingMessage, chunk: CurrentChunk, err: unknown): Promise<void> {
     const status = err instanceof MsrpStatusError ? err.status : 400;
     if (!(err instanceof MsrpStatusError))
-      this.emit('protocolError', new MsrpError(MsrpErrorCode.REFUSED, String(err), { cause: err }));
+      this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
     message.refusedWith = status;
     chunk.status = status;
     message.settled = false;
@@ -402,6 +439,10 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   #protocolFailure(err: unknown): void {
     const error = asMsrpError(err, MsrpErrorCode.DECODER_FAILED);
     this.emit('protocolError', error);
+    // A request whose header section broke after a valid start line can still be answered (RFC 4975
+    // §7.3) when its paths were read; #respond writes before the close below.
+    const head = this.#decoder.failedRequestHead;
+    if (head && header(head, 'To-Path') !== undefined) void this.#respond(head, 400);
     // The stream's framing is lost: nothing further can be answered reliably (RFC 4975 §7.3).
     this.transport.close();
   }

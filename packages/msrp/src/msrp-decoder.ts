@@ -1,5 +1,5 @@
 import { MsrpError, MsrpErrorCode } from './msrp-error.js';
-import type { ContinuationFlag, MsrpHead, MsrpHeader } from './msrp-head.js';
+import type { ContinuationFlag, MsrpHead, MsrpHeader, MsrpRequestHead } from './msrp-head.js';
 
 /** Hard limits, checked before anything is buffered beyond them. */
 export interface DecoderLimits {
@@ -56,6 +56,8 @@ export class MsrpDecoder {
   /** Bytes at the end of the last buffer that may start the delimiter (a proper prefix of it). */
   #held: Buffer = EMPTY;
   #bodyBytes = 0;
+  /** The state the decoder was in when it failed. */
+  #failedIn: State | undefined;
 
   constructor(sink: DecoderSink, limits: Partial<DecoderLimits> = {}) {
     this.#sink = sink;
@@ -84,9 +86,26 @@ export class MsrpDecoder {
         }
       }
     } catch (err) {
+      this.#failedIn ??= this.#state;
       this.#state = 'failed';
       throw err;
     }
+  }
+
+  /**
+   * After a failure inside a request's header section (a malformed header line, a header section too
+   * large): its transaction id, method and the headers read so far, so that the request can still be
+   * answered 400 (RFC 4975 §7.3) before the connection closes. Undefined otherwise.
+   */
+  get failedRequestHead(): MsrpRequestHead | undefined {
+    const head = this.#failedIn === 'headers' ? this.#head : undefined;
+    if (!head?.method) return undefined;
+    return {
+      kind: 'request',
+      transactionId: head.transactionId,
+      method: head.method,
+      headers: this.#headers,
+    };
   }
 
   /** True between chunks: no partial chunk is buffered. */
@@ -274,6 +293,7 @@ export class MsrpDecoder {
   }
 
   #fail(code: MsrpError['code'], message: string): never {
+    this.#failedIn ??= this.#state;
     this.#state = 'failed';
     throw new MsrpError(code, message);
   }

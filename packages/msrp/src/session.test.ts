@@ -372,4 +372,82 @@ describe('bad input on a live connection', () => {
     expect(errors).toEqual(['MSRP_ERR_REFUSED']);
     peer.destroy();
   });
+
+  /** A hand-written SEND: `headers` as wire lines after the paths, then `rest` as is. */
+  const rawSend = (tid: string, headers: string[], rest: string): string =>
+    [`MSRP ${tid} SEND`, `To-Path: ${uri('fine')}`, `From-Path: ${fromPath[0] ?? ''}`, ...headers]
+      .map((line) => `${line}\r\n`)
+      .join('') + rest;
+
+  it('answers 400 to a body without Content-Type, yet 200 to a bodiless keepalive', async () => {
+    const peer = await RawPeer.connect(port);
+    errors.length = 0;
+    peer.write(
+      rawSend(
+        'noct0001',
+        ['Message-ID: m1', 'Byte-Range: 1-5/5'],
+        '\r\nhello\r\n-------noct0001$\r\n',
+      ),
+    );
+    const keepalive = peer.send({ toPath: [uri('fine')], fromPath });
+    expect(await peer.status('noct0001')).toBe(400);
+    expect(await peer.status(keepalive)).toBe(200);
+    expect(errors).toEqual(['MSRP_ERR_MISSING_HEADER']);
+    peer.destroy();
+  });
+
+  it('answers 400 to a SEND with a body but no Message-ID', async () => {
+    const peer = await RawPeer.connect(port);
+    peer.write(
+      rawSend(
+        'noid0001',
+        ['Byte-Range: 1-5/5', 'Content-Type: text/plain'],
+        '\r\nhello\r\n-------noid0001$\r\n',
+      ),
+    );
+    expect(await peer.status('noid0001')).toBe(400);
+    peer.destroy();
+  });
+
+  it('answers 400 to a body longer or shorter than its Byte-Range', async () => {
+    const peer = await RawPeer.connect(port);
+    const longer = peer.send({
+      toPath: [uri('fine')],
+      fromPath,
+      ...message('long'),
+      headers: [
+        ['Message-ID', 'long'],
+        ['Byte-Range', '1-3/5'],
+      ],
+    });
+    const shorter = peer.send({
+      toPath: [uri('fine')],
+      fromPath,
+      ...message('short'),
+      headers: [
+        ['Message-ID', 'short'],
+        ['Byte-Range', '1-10/10'],
+      ],
+      flag: '+',
+    });
+    expect(await peer.status(longer)).toBe(400);
+    expect(await peer.status(shorter)).toBe(400);
+    peer.destroy();
+  });
+
+  it.each([
+    ['a malformed header line', 'this is no header\r\n', 'MSRP_ERR_BAD_HEADER'],
+    [
+      'a header section too large',
+      `X-Big: ${'a'.repeat(16_000)}\r\n`.repeat(5),
+      'MSRP_ERR_HEADERS_TOO_LARGE',
+    ],
+  ])('answers 400 to %s after a valid start line, then closes', async (_what, bad, code) => {
+    const peer = await RawPeer.connect(port);
+    errors.length = 0;
+    peer.write(rawSend('head0001', ['Message-ID: m1'], bad));
+    expect(await peer.status('head0001')).toBe(400);
+    await withTimeout(peer.closed, 5000, 'the close');
+    expect(errors).toEqual([code]);
+  });
 });
