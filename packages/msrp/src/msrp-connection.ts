@@ -44,7 +44,7 @@ export interface ConnectionOptions {
 
 /** Events of a connection. */
 export interface ConnectionEvents {
-  /** The connection closed; sessions on it failed (RFC 4975 §5.3). */
+  /** The connection closed; sessions on it failed (RFC 4975 §5.3). With the error that broke it, if one did. */
   close: [MsrpError | undefined];
   /** Input that was refused (400) or made the connection close: for the application's log. */
   protocolError: [MsrpError];
@@ -90,6 +90,8 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   #pendingTasks = 0;
   #chunk: CurrentChunk | undefined;
   #closed = false;
+  /** The first error that broke the connection: given with 'close'. */
+  #failure: MsrpError | undefined;
   readonly #maxRanges: number;
 
   constructor(transport: MsrpTransport, options: ConnectionOptions = {}) {
@@ -111,7 +113,7 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       options.decoderLimits,
     );
     transport.on('data', (data) => this.#onData(data));
-    transport.once('close', () => void this.#onClose());
+    transport.once('close', (err) => void this.#onClose(err));
   }
 
   /** Bytes received and sent on this connection's messages. */
@@ -159,6 +161,8 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #onData(data: Buffer): void {
+    // After a framing error nothing more can be decoded: bytes still arriving before the close are dropped.
+    if (this.#failure) return;
     try {
       this.#decoder.write(data);
     } catch (err) {
@@ -438,6 +442,8 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
 
   #protocolFailure(err: unknown): void {
     const error = asMsrpError(err, MsrpErrorCode.DECODER_FAILED);
+    this.#failure ??= error;
+    this.transport.pause();
     this.emit('protocolError', error);
     // A request whose header section broke after a valid start line can still be answered (RFC 4975
     // §7.3) when its paths were read; #respond writes before the close below.
@@ -447,15 +453,21 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     this.transport.close();
   }
 
-  async #onClose(): Promise<void> {
+  async #onClose(transportError: Error | undefined): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.outgoing.failAll(new MsrpError(MsrpErrorCode.CONNECTION_CLOSED, 'connection closed'));
+    if (transportError)
+      this.#failure ??= new MsrpError(MsrpErrorCode.CONNECTION_CLOSED, transportError.message, {
+        cause: transportError,
+      });
+    this.outgoing.failAll(
+      new MsrpError(MsrpErrorCode.CONNECTION_CLOSED, 'connection closed', { cause: this.#failure }),
+    );
     await this.#work.catch(() => undefined);
     for (const message of this.#messages.values()) await this.#settle(message, 'closed');
     for (const session of this.#sessions.values())
       if (typeof session === 'object') session.onClose?.();
-    this.emit('close', undefined);
+    this.emit('close', this.#failure);
   }
 }
 

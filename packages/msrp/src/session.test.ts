@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withTimeout } from '@pigeonhole/testkit';
+import { waitForEvent, withTimeout } from '@pigeonhole/testkit';
 import { RawPeer } from '../test/raw-peer.js';
 import {
   MsrpServer,
@@ -13,6 +13,7 @@ import {
   encodeRequest,
   MsrpDecoder,
   type IncomingMessage,
+  type MsrpConnection,
   type MsrpError,
   type MsrpHead,
   type MsrpHeader,
@@ -322,7 +323,6 @@ describe('limits on incoming messages', () => {
 
 describe('bad input on a live connection', () => {
   const errors: string[] = [];
-  const closes: (MsrpError | undefined)[] = [];
   const server = new MsrpServer({
     resolveSession: ({ sessionId }) => {
       if (sessionId === 'throws') throw new Error('resolver broke');
@@ -331,7 +331,6 @@ describe('bad input on a live connection', () => {
   });
   server.on('connection', (connection) => {
     connection.on('protocolError', (err) => errors.push(err.code));
-    connection.on('close', (reason) => closes.push(reason));
   });
   let port = 0;
   const uri = (sessionId: string): string => `msrp://127.0.0.1:${port}/${sessionId};tcp`;
@@ -449,5 +448,20 @@ describe('bad input on a live connection', () => {
     expect(await peer.status('head0001')).toBe(400);
     await withTimeout(peer.closed, 5000, 'the close');
     expect(errors).toEqual([code]);
+  });
+
+  it('gives the first framing error on close, and reads nothing after it', async () => {
+    const connected = waitForEvent(server, 'connection');
+    const peer = await RawPeer.connect(port);
+    const [connection] = (await connected) as [MsrpConnection];
+    const closed = waitForEvent(connection, 'close');
+    const seen: string[] = [];
+    connection.on('protocolError', (err) => seen.push(err.code));
+    peer.write('HELLO nonsense\r\n');
+    peer.write('more nonsense\r\n'.repeat(100));
+    const [reason] = (await closed) as [MsrpError | undefined];
+    expect(reason?.code).toBe('MSRP_ERR_BAD_START_LINE');
+    expect(seen).toEqual(['MSRP_ERR_BAD_START_LINE']);
+    peer.destroy();
   });
 });
