@@ -38,6 +38,8 @@ export {
 } from './server-transaction.js';
 export {
   SipTransports,
+  TRANSPORT_NAMES,
+  defaultPort,
   type Flow,
   type ListenOptions,
   type RequestTarget,

@@ -2,7 +2,12 @@ import { parseNameAddr } from './header-values.js';
 import { SipError, SipErrorCode } from './sip-error.js';
 import { SipRequest, type SipHeader } from './sip-message.js';
 import type { SipUri } from './sip-uri.js';
-import type { RequestTarget, TransportName } from './transports.js';
+import {
+  TRANSPORT_NAMES,
+  defaultPort,
+  type RequestTarget,
+  type TransportName,
+} from './transports.js';
 
 /** How a request is forwarded. */
 export interface ForwardOptions {
@@ -81,8 +86,7 @@ export function uriTarget(uri: SipUri): RequestTarget | undefined {
       ? uri.scheme === 'sips'
         ? 'tls'
         : 'udp'
-      : (['udp', 'tcp', 'tls', 'ws', 'wss'] as const).find((t) => t === param);
+      : TRANSPORT_NAMES.find((t) => t === param);
   if (!transport) return undefined;
-  const secure = transport === 'tls' || transport === 'wss';
-  return { transport, host: uri.host, port: uri.port ?? (secure ? 5061 : 5060) };
+  return { transport, host: uri.host, port: uri.port ?? defaultPort(transport) };
 }

@@ -19,6 +19,26 @@ import type { SipMessage } from './sip-message.js';
 /** Transports the stack speaks (RFC 3261 §18, RFC 7118 for WebSocket). */
 export type TransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
+/** Every {@link TransportName}. */
+export const TRANSPORT_NAMES: readonly TransportName[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
+
+/**
+ * The port of an address that names none: 5060, or 5061 over TLS (RFC 3261 §19.1.2); the WebSocket
+ * defaults 80 and 443 (RFC 6455 §3, which RFC 7118 §5 builds on).
+ */
+export function defaultPort(transport: TransportName): number {
+  switch (transport) {
+    case 'tls':
+      return 5061;
+    case 'ws':
+      return 80;
+    case 'wss':
+      return 443;
+    default:
+      return 5060;
+  }
+}
+
 /** Where a message came from, and how to answer on the same path (RFC 3261 §18.2.2). */
 export interface Flow {
   readonly transport: TransportName;

@@ -1,5 +1,6 @@
 import {
   SipError,
+  TRANSPORT_NAMES,
   parseNameAddr,
   popOwnRoutes,
   uriTarget,
@@ -15,7 +16,6 @@ import type { SignallingContext } from '../context.js';
 
 /** RFC 5626 §11: the flow named by the request is gone. */
 const FLOW_FAILED = 430;
-const TRANSPORTS: readonly TransportName[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 
 /**
  * Our SIP URI on `transport`, for a Record-Route or a Route: with a flow token as user part when the
@@ -40,9 +40,13 @@ export function ownUri(
  * other way), else the next Route, else the Request-URI.
  */
 export function looseRouter(ctx: SignallingContext, endpoint: SipEndpoint): RequestRouter {
-  const isOurAddress = (uri: SipUri): boolean =>
-    uri.host.toLowerCase() === ctx.host.toLowerCase() &&
-    TRANSPORTS.some((t) => endpoint.transports.local(t)?.port === (uri.port ?? 5060));
+  const isOurAddress = (uri: SipUri): boolean => {
+    const port = uriTarget(uri)?.port; // the default port of its transport when it names none
+    return (
+      uri.host.toLowerCase() === ctx.host.toLowerCase() &&
+      TRANSPORT_NAMES.some((t) => endpoint.transports.local(t)?.port === port)
+    );
+  };
   return (request, server) => {
     const ours = popOwnRoutes(request, (uri) => uri.params.has('lr') && isOurAddress(uri));
     if (ours.length === 0) return undefined;
