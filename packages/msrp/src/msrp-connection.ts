@@ -429,7 +429,8 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     const parts = encodeRequest({
       transactionId: newTransactionId(),
       method: 'REPORT',
-      toPath: [...message.details.fromPath].reverse(),
+      // RFC 4975 §7.1.2: the REPORT's To-Path is the SEND's From-Path as received (previous hop first).
+      toPath: message.details.fromPath,
       fromPath: message.details.toPath.slice(0, 1),
       headers: [
         ['Message-ID', message.messageId],

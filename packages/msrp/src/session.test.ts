@@ -11,6 +11,8 @@ import {
   MsrpStatusError,
   connectMsrp,
   encodeRequest,
+  header,
+  newTransactionId,
   MsrpDecoder,
   type IncomingMessage,
   type MsrpConnection,
@@ -462,6 +464,79 @@ describe('bad input on a live connection', () => {
     const [reason] = (await closed) as [MsrpError | undefined];
     expect(reason?.code).toBe('MSRP_ERR_BAD_START_LINE');
     expect(seen).toEqual(['MSRP_ERR_BAD_START_LINE']);
+    peer.destroy();
+  });
+});
+
+describe('responses and REPORTs', () => {
+  const server = new MsrpServer({
+    resolveSession: ({ sessionId }) =>
+      Promise.resolve(recorder(sessionId === 'refuse' ? { refuseAfter: 0 } : {}).handler),
+  });
+  let port = 0;
+  const uri = (sessionId: string): string => `msrp://127.0.0.1:${port}/${sessionId};tcp`;
+  // Two URIs: a relay nearest to the receiver first, then the sender (RFC 4975 §7.1).
+  const fromPath = ['msrp://relay.invalid:2855/r1;tcp', 'msrp://127.0.0.1:9/c;tcp'];
+  const send = (sessionId: string, extra: MsrpHeader[] = []) => ({
+    toPath: [uri(sessionId)],
+    fromPath,
+    headers: [
+      ['Message-ID', newTransactionId()],
+      ['Byte-Range', '1-5/5'],
+      ...extra,
+    ] as MsrpHeader[],
+    contentType: 'text/plain',
+    body: Buffer.from('hello'),
+  });
+  beforeAll(async () => {
+    port = (await server.listenTcp({ host: '127.0.0.1', port: 0 })).port;
+  });
+  afterAll(() => server.close());
+
+  it("sends the success REPORT to the SEND's From-Path as received", async () => {
+    const peer = await RawPeer.connect(port);
+    peer.send(send('ok', [['Success-Report', 'yes']]));
+    const report = await peer.request('REPORT');
+    expect(header(report, 'To-Path')).toBe(fromPath.join(' '));
+    expect(header(report, 'Status')).toBe('000 200 OK');
+    peer.destroy();
+  });
+
+  it('sends a failure REPORT after a refusal, unless Failure-Report says no or partial', async () => {
+    const peer = await RawPeer.connect(port);
+    const quiet = peer.send(send('refuse', [['Failure-Report', 'no']]));
+    const partial = peer.send(send('refuse', [['Failure-Report', 'partial']]));
+    const partialOk = peer.send(send('ok', [['Failure-Report', 'partial']]));
+    const loud = peer.send(send('refuse'));
+    expect(await peer.status(loud)).toBe(413);
+    expect(await peer.status(partial)).toBe(413); // partial: errors are answered
+    const reports = peer.heads.filter((h) => h.kind === 'request' && h.method === 'REPORT');
+    const report = await peer.request('REPORT');
+    expect(reports).toHaveLength(1); // only the one with the default Failure-Report: yes
+    expect(header(report, 'Status')).toBe('000 413 Failed');
+    expect(header(report, 'To-Path')).toBe(fromPath.join(' '));
+    expect(peer.answered(quiet)).toBe(false); // Failure-Report: no — no response at all
+    expect(peer.answered(partialOk)).toBe(false); // partial: no 200
+    peer.destroy();
+  });
+
+  it('never answers a REPORT, and answers an unknown method 501', async () => {
+    const peer = await RawPeer.connect(port);
+    const report = peer.send({
+      method: 'REPORT',
+      toPath: [uri('ok')],
+      fromPath,
+      headers: [
+        ['Message-ID', 'x'],
+        ['Status', '000 200 OK'],
+      ],
+    });
+    const unknown = peer.send({ method: 'FROB', toPath: [uri('ok')], fromPath });
+    const keepalive = peer.send({ toPath: [uri('ok')], fromPath });
+    expect(await peer.status(unknown)).toBe(501);
+    // Answers go out in order: once the later keepalive is answered, the REPORT never will be.
+    expect(await peer.status(keepalive)).toBe(200);
+    expect(peer.answered(report)).toBe(false);
     peer.destroy();
   });
 });
