@@ -7,7 +7,8 @@ import {
   type TlsOptions,
 } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
-import { MsrpConnection, type ConnectionOptions } from './msrp-connection.js';
+import { MsrpConnection, type ConnectionOptions, type SessionResolver } from './msrp-connection.js';
+import type { SessionHandler } from './incoming-message.js';
 import { DEFAULT_DECODER_LIMITS } from './msrp-decoder.js';
 import { MsrpError, MsrpErrorCode } from './msrp-error.js';
 import { parseMsrpUri, type MsrpUri } from './msrp-uri.js';
@@ -27,9 +28,40 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
   readonly #closers: (() => Promise<void>)[] = [];
   readonly connections = new Set<MsrpConnection>();
 
+  /** Which connection each session is bound to (RFC 4975 §8: one connection per session). */
+  readonly #bindings = new Map<string, MsrpConnection>();
+  /** The sessions each connection bound, released when it closes. */
+  readonly #bound = new Map<MsrpConnection, Set<string>>();
+
   constructor(options: ConnectionOptions = {}) {
     super();
-    this.#options = options;
+    const resolve = options.resolveSession;
+    this.#options = resolve
+      ? { ...options, resolveSession: (request) => this.#bindSession(request, resolve) }
+      : options;
+  }
+
+  /**
+   * Resolves a session for a connection through the application, then binds it there: a session bound
+   * to another open connection of this server gets 506 (RFC 4975 §7.1.1, §8) without asking the
+   * application again. The binding is released when its connection closes.
+   */
+  async #bindSession(
+    request: Parameters<SessionResolver>[0],
+    resolve: SessionResolver,
+  ): Promise<SessionHandler | number> {
+    const taken = (): boolean => {
+      const owner = this.#bindings.get(request.sessionId);
+      return owner !== undefined && owner !== request.connection;
+    };
+    if (taken()) return 506;
+    const session = await resolve(request);
+    if (typeof session === 'number') return session;
+    // Another connection may have bound it while the application was resolving.
+    if (taken() || request.connection.closed) return 506;
+    this.#bindings.set(request.sessionId, request.connection);
+    this.#bound.get(request.connection)?.add(request.sessionId);
+    return session;
   }
 
   /** Listens for TCP, or TLS (`msrps`) when `tls` is given. */
@@ -98,7 +130,13 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
   #accept(transport: SocketTransport | WebSocketTransport): void {
     const connection = new MsrpConnection(transport, this.#options);
     this.connections.add(connection);
-    connection.once('close', () => this.connections.delete(connection));
+    this.#bound.set(connection, new Set());
+    connection.once('close', () => {
+      this.connections.delete(connection);
+      for (const sessionId of this.#bound.get(connection) ?? [])
+        if (this.#bindings.get(sessionId) === connection) this.#bindings.delete(sessionId);
+      this.#bound.delete(connection);
+    });
     this.emit('connection', connection);
   }
 }

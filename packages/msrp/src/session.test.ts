@@ -109,6 +109,28 @@ describe('MSRP sessions over TCP', () => {
     await connection.close();
   });
 
+  it('answers 506 to a second connection for a session bound to another, until that one closes', async () => {
+    sessions.set('s-bound', recorder());
+    const message = () => ({
+      toPath: toPath('s-bound'),
+      fromPath,
+      contentType: 'text/plain',
+      body: Buffer.from('x'),
+    });
+    const connected = waitForEvent(server, 'connection');
+    const first = await connectMsrp(toPath('s-bound')[0] ?? '');
+    const [firstAtServer] = (await connected) as [MsrpConnection];
+    await first.send(message());
+    const second = await connectMsrp(toPath('s-bound')[0] ?? '');
+    await expect(second.send(message())).rejects.toMatchObject({ status: 506 });
+    await first.send(message()); // still bound to the first
+    const released = waitForEvent(firstAtServer, 'close');
+    await first.close();
+    await released;
+    await second.send(message());
+    await second.close();
+  });
+
   it('stops a message with 413 mid-stream and tells the handler', async () => {
     const rec = recorder({ refuseAfter: 100_000 });
     sessions.set('s-413', rec);
