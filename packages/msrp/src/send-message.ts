@@ -22,6 +22,11 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /** Called after each chunk is written, with the bytes sent so far (progress bars). */
   readonly onProgress?: (sent: number) => void;
+  /**
+   * Most chunks sent and not yet answered: the sender waits for answers beyond it, so that a refusal
+   * (413) stops the message within this many chunks however fast the body comes. @defaultValue 32
+   */
+  readonly maxChunksInFlight?: number;
 }
 
 /** Re-chunks a body into pieces of exactly `size` bytes (the last one shorter). */
@@ -53,6 +58,31 @@ async function* rechunk(
   if (held > 0) yield Buffer.concat(parts);
 }
 
+/** Bounds the chunks sent and not yet answered. */
+class ChunkWindow {
+  #open = 0;
+  #waiter: (() => void) | undefined;
+
+  constructor(readonly size: number) {}
+
+  /** Counts `response` until it settles. */
+  track(response: Promise<number>): void {
+    this.#open++;
+    const done = (): void => {
+      this.#open--;
+      const wake = this.#waiter;
+      this.#waiter = undefined;
+      wake?.();
+    };
+    response.then(done, done);
+  }
+
+  /** Resolves once fewer than `size` chunks are unanswered. */
+  async room(): Promise<void> {
+    while (this.#open >= this.size) await new Promise<void>((resolve) => (this.#waiter = resolve));
+  }
+}
+
 /**
  * Sends one message in chunks (RFC 4975 §7.1): Byte-Range on every chunk, `+` until the last, `$` on it.
  * Transaction responses are awaited in the background; the first non-200 (e.g. 413) stops the message.
@@ -69,7 +99,11 @@ export async function sendMessage(
   const report = options.successReport ? connection.outgoing.waitForReport(messageId) : undefined;
   report?.catch(() => undefined);
   let sent = 0;
+  const window = new ChunkWindow(options.maxChunksInFlight ?? 32);
   const send = async (piece: Buffer, last: boolean, flag: '$' | '+' | '#'): Promise<void> => {
+    await window.room();
+    // RFC 4975 §7.1.1: after a non-200 the message stops; not one more chunk, the last one included.
+    if (refused) throw refused;
     const transactionId = newTransactionId();
     const total = last
       ? String(sent + piece.length)
@@ -88,6 +122,7 @@ export async function sendMessage(
           err instanceof MsrpError ? err : new MsrpError(MsrpErrorCode.REFUSED, String(err));
       },
     );
+    window.track(response);
     responses.push(response);
     await connection.write(
       encodeRequest({
@@ -113,7 +148,6 @@ export async function sendMessage(
   // One chunk of look-ahead: a chunk is the last one only when the body has nothing after it.
   let previous: Buffer | undefined;
   for await (const piece of rechunk(options.body, chunkSize)) {
-    if (refused) throw refused;
     if (options.signal?.aborted) {
       await send(previous ?? Buffer.alloc(0), false, '#');
       throw new MsrpError(MsrpErrorCode.REFUSED, 'message aborted by the sender');
