@@ -52,6 +52,9 @@ export interface ConnectionEvents {
   report: [MsrpRequestHead];
 }
 
+/** How many refused messages a connection remembers to refuse their later chunks alike. */
+const REFUSALS_REMEMBERED = 1024;
+
 /** A request chunk whose end-line was read. */
 interface ChunkEnd {
   readonly chunk: CurrentChunk;
@@ -70,6 +73,8 @@ interface CurrentChunk {
   readonly end?: number;
   /** The session (first URI of To-Path) of a SEND. */
   readonly sessionId?: string;
+  /** Set on a chunk of a message refused earlier: its key in the refusals remembered. */
+  refusedKey?: string;
   status?: number;
 }
 
@@ -85,6 +90,8 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   readonly #resolve: SessionResolver | undefined;
   readonly #sessions = new Map<string, SessionHandler | number>();
   readonly #messages = new Map<string, IncomingMessage>();
+  /** Refused messages (key → status), so that their later chunks get the same answer; oldest dropped first. */
+  readonly #refused = new Map<string, number>();
   readonly outgoing: OutgoingTransactions;
   #work: Promise<void> = Promise.resolve();
   #pendingTasks = 0;
@@ -154,6 +161,11 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   async close(): Promise<void> {
     await this.#work;
     this.transport.close();
+  }
+
+  /** Incoming messages begun and not yet completed, aborted or refused. */
+  get messagesInProgress(): number {
+    return this.#messages.size;
   }
 
   get closed(): boolean {
@@ -247,6 +259,12 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     if (contentType === undefined) return; // A bodiless SEND is a keepalive (RFC 4975 §7.1): answered, not stored.
     const messageId = header(head, 'Message-ID') ?? '';
     const key = `${sessionId}\n${messageId}`;
+    const refused = this.#refused.get(key);
+    if (refused !== undefined) {
+      chunk.status = refused;
+      chunk.refusedKey = key;
+      return;
+    }
     let message = this.#messages.get(key);
     if (!message) {
       message = new IncomingMessage(sessionId, messageId, {
@@ -261,7 +279,6 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     const total = range ? parseByteRange(range).total : '*';
     if (total !== '*') message.tracker.total = total;
     chunk.message = message;
-    if (message.refusedWith !== undefined) chunk.status = message.refusedWith;
   }
 
   /** The application's resolver; one that fails refuses this request (400) and nothing more. */
@@ -329,6 +346,8 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
 
   /** The end of a SEND chunk: settles its message when it completed, then answers the transaction. */
   async #finishChunk(end: ChunkEnd): Promise<void> {
+    if (end.chunk.refusedKey !== undefined && end.flag !== '+')
+      this.#refused.delete(end.chunk.refusedKey);
     try {
       await this.#checkBody(end);
       await this.#finishMessage(end);
@@ -386,15 +405,29 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
     message.refusedWith = status;
     chunk.status = status;
+    this.#rememberRefusal(`${message.sessionId}\n${message.messageId}`, status);
     message.settled = false;
     await this.#settle(message, 'refused');
     if (message.details.reports.failure === 'yes') await this.#sendReport(message, status);
   }
 
+  /**
+   * Later chunks of a refused message get the same status without a message being kept for it; the
+   * memory is bounded, and a refused message's `$` or `#` chunk ends its entry.
+   */
+  #rememberRefusal(key: string, status: number): void {
+    this.#refused.delete(key);
+    this.#refused.set(key, status);
+    if (this.#refused.size > REFUSALS_REMEMBERED) {
+      const oldest = this.#refused.keys().next().value;
+      if (oldest !== undefined) this.#refused.delete(oldest);
+    }
+  }
+
   async #settle(message: IncomingMessage, reason: 'aborted' | 'refused' | 'closed'): Promise<void> {
     if (message.settled) return;
     message.settled = true;
-    if (reason !== 'refused') this.#messages.delete(`${message.sessionId}\n${message.messageId}`);
+    this.#messages.delete(`${message.sessionId}\n${message.messageId}`);
     const handler = this.#sessions.get(message.sessionId);
     if (typeof handler !== 'object') return;
     try {

@@ -561,4 +561,27 @@ describe('responses and REPORTs', () => {
     expect(peer.answered(report)).toBe(false);
     peer.destroy();
   });
+
+  it('forgets a refused message, yet refuses its later chunks alike', async () => {
+    const connected = waitForEvent(server, 'connection');
+    const peer = await RawPeer.connect(port);
+    const [connection] = (await connected) as [MsrpConnection];
+    const chunk = (messageId: string, range: string, flag: '+' | '$') =>
+      peer.send({
+        ...send('refuse'),
+        headers: [
+          ['Message-ID', messageId],
+          ['Byte-Range', range],
+          ['Failure-Report', 'partial'],
+        ],
+        flag,
+      });
+    const tids = ['a', 'b', 'c'].flatMap((id) => [
+      chunk(id, '1-5/*', '+'),
+      chunk(id, '6-10/*', '+'),
+    ]);
+    expect(await Promise.all(tids.map((tid) => peer.status(tid)))).toEqual(Array(6).fill(413));
+    expect(connection.messagesInProgress).toBe(0);
+    peer.destroy();
+  });
 });
