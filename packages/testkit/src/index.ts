@@ -14,3 +14,4 @@ export {
 export { acceptsConnections } from './accepts.js';
 export { runSippLoad, type SippLoadOptions, type SippLoadResult } from './sipp-load.js';
 export { msiloScript, withMsilo } from './msilo.js';
+export { startTestRedisReplica, type ReplicaPrimary } from './test-redis-replica.js';

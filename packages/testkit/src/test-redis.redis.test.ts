@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer, RedisServerError } from '@pigeonhole/embedded-redis';
-import { startTestRedis, uniquePrefix, type TestRedis } from './index.js';
+import { startTestRedis, startTestRedisReplica, uniquePrefix, type TestRedis } from './index.js';
 
 describe('startTestRedis', () => {
   let redis: TestRedis;
@@ -57,6 +57,28 @@ describe('startTestRedis', () => {
       await other.destroy();
     }
     await expect(access(other.dir)).rejects.toThrow();
+  });
+});
+
+describe('startTestRedisReplica', () => {
+  it('starts a replica that follows its primary and counts for WAIT', async () => {
+    const primary = await startTestRedis();
+    const replica = await startTestRedisReplica(primary).catch(async (err: unknown) => {
+      await primary.destroy();
+      throw err;
+    });
+    const writer = new Redis(primary.url);
+    const reader = new Redis(replica.url);
+    try {
+      const key = `${uniquePrefix()}:k`;
+      await writer.set(key, Buffer.from([0, 255]));
+      expect(await writer.wait(1, 5000)).toBe(1);
+      expect(await reader.getBuffer(key)).toEqual(Buffer.from([0, 255]));
+      expect(await reader.info('replication')).toMatch(/role:slave[\s\S]*master_link_status:up/);
+    } finally {
+      await Promise.all([writer.quit(), reader.quit()]);
+      await Promise.all([replica.destroy(), primary.destroy()]);
+    }
   });
 });
 
