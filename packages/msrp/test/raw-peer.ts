@@ -84,6 +84,11 @@ export class RawPeer {
     return this.heads.some((h) => h.kind === 'response' && h.transactionId === transactionId);
   }
 
+  /** Ends our side after what was written: the receiver reads it all, then the end. */
+  end(): void {
+    this.#socket.end();
+  }
+
   destroy(): void {
     this.#socket.destroy();
   }
