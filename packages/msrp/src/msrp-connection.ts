@@ -69,8 +69,6 @@ interface CurrentChunk {
   message?: IncomingMessage;
   /** 0-based offset of this chunk's first body byte in its message. */
   readonly start: number;
-  /** 0-based end (exclusive) its Byte-Range declares, when it gives one (not `*`). */
-  readonly end?: number;
   /** The session (first URI of To-Path) of a SEND. */
   readonly sessionId?: string;
   /** Set on a chunk of a message refused earlier: its key in the refusals remembered. */
@@ -213,13 +211,11 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     let start = 0;
-    let end: number | undefined;
     let sessionId: string | undefined;
     try {
       const range = header(head, 'Byte-Range');
       const parsed = range ? parseByteRange(range) : undefined;
       start = parsed ? parsed.start - 1 : 0;
-      end = parsed?.end === '*' ? undefined : parsed?.end;
       const toPath = pathHeader(head, 'To-Path');
       pathHeader(head, 'From-Path');
       // RFC 4975 §7.3.1: the session is the one named by the first URI of To-Path.
@@ -234,7 +230,7 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       this.emit('protocolError', asMsrpError(err, MsrpErrorCode.BAD_HEADER));
       return;
     }
-    const chunk: CurrentChunk = { head, start, end, sessionId };
+    const chunk: CurrentChunk = { head, start, sessionId };
     this.#chunk = chunk;
     if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, head), chunk);
     else if (head.method !== 'REPORT') chunk.status = 501;
@@ -304,12 +300,6 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     if (typeof handler !== 'object') return;
     const at = chunk.start + offset;
     this.figures.bytesIn += data.length;
-    if (chunk.end !== undefined && at + data.length > chunk.end) {
-      // RFC 4975 §7.1.1: the body is longer than its Byte-Range says; none of it past the range is taken.
-      const err = new MsrpError(MsrpErrorCode.BAD_BYTE_RANGE, 'body longer than its Byte-Range');
-      await this.#refuse(message, chunk, err);
-      return;
-    }
     if (message.tracker.rangesWith(at, data.length) > this.#maxRanges) {
       // RFC 4975 §7.1.1: 413 asks the sender to stop this message; we will not track more gaps.
       this.emit(
@@ -359,18 +349,15 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * RFC 4975 §7.1.1: a SEND with a body MUST have a Content-Type, and its Byte-Range (when it gives an
-   * end) must match the body's length; otherwise the chunk gets 400 and its message fails.
+   * RFC 4975 §7.1.1: a SEND with a body MUST have a Content-Type; otherwise the chunk gets 400 and its
+   * message fails. Its length is the body's, whatever the Byte-Range's end says (§7.1: a sender may
+   * interrupt a chunk, whose end-line then comes before the range-end it announced).
    */
   async #checkBody(end: ChunkEnd): Promise<void> {
     const { chunk, head, bodyBytes } = end;
     if (chunk.status !== undefined) return;
-    let err: MsrpError | undefined;
-    if (bodyBytes > 0 && header(head, 'Content-Type') === undefined)
-      err = new MsrpError(MsrpErrorCode.MISSING_HEADER, 'a body without Content-Type');
-    else if (chunk.end !== undefined && chunk.end - chunk.start !== bodyBytes)
-      err = new MsrpError(MsrpErrorCode.BAD_BYTE_RANGE, 'body length differs from its Byte-Range');
-    if (!err) return;
+    if (bodyBytes === 0 || header(head, 'Content-Type') !== undefined) return;
+    const err = new MsrpError(MsrpErrorCode.MISSING_HEADER, 'a body without Content-Type');
     if (chunk.message) await this.#refuse(chunk.message, chunk, err);
     else {
       chunk.status = 400;
