@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTimeout } from '@pigeonhole/testkit';
-import { SipEndpoint } from './index.js';
+import { SipEndpoint, type Flow } from './index.js';
 
 const request = (method: string, extra = ''): Buffer =>
   Buffer.from(
@@ -32,6 +32,23 @@ describe('SipEndpoint over UDP', () => {
     const [reply] = await withTimeout(answer, 5000, 'a response');
     return reply.toString();
   }
+
+  it('sends nothing, and throws nothing, on a flow of a closed endpoint (a late retransmission)', async () => {
+    const closing = new SipEndpoint();
+    const flows = new Promise<Flow>((resolve) =>
+      closing.handle('MESSAGE', (_request, { flow, reply }) => {
+        reply(202);
+        resolve(flow);
+      }),
+    );
+    const { port: closingPort } = await closing.listenUdp({ host: '127.0.0.1', port: 0 });
+    const sender = createSocket('udp4');
+    sender.send(request('MESSAGE'), closingPort, '127.0.0.1');
+    const flow = await withTimeout(flows, 5000, 'the request');
+    sender.close();
+    await closing.close();
+    expect(() => flow.send(Buffer.from('SIP/2.0 202 Accepted\r\n\r\n'))).not.toThrow();
+  });
 
   it('answers with the handler and fills in rport and received', async () => {
     const reply = await exchange(request('MESSAGE'));

@@ -96,6 +96,8 @@ export class SipTransports extends EventEmitter<TransportEvents> {
   readonly #local = new Map<TransportName, AddressInfo>();
   readonly #tlsClient: ConnectionOptions;
   #udp: UdpSocket | undefined;
+  /** Set by close(): a retransmission timer that fires later sends nothing (a closed socket throws). */
+  #closed = false;
 
   constructor(options: { limits?: Partial<SipLimits>; tlsClient?: ConnectionOptions } = {}) {
     super();
@@ -117,7 +119,9 @@ export class SipTransports extends EventEmitter<TransportEvents> {
         remoteAddress: remote.address,
         remotePort: remote.port,
         connectionId: undefined,
-        send: (bytes) => socket.send(bytes, remote.port, remote.address),
+        send: (bytes) => {
+          if (!this.#closed) socket.send(bytes, remote.port, remote.address);
+        },
       };
       this.#deliver(data, flow);
     });
@@ -172,7 +176,7 @@ export class SipTransports extends EventEmitter<TransportEvents> {
 
   /** Sends a datagram from the UDP listener. */
   sendUdp(data: Buffer, target: { host: string; port: number }): void {
-    this.#udp?.send(data, target.port, target.host);
+    if (!this.#closed) this.#udp?.send(data, target.port, target.host);
   }
 
   /** The connection with this id, when it is still open. */
@@ -212,6 +216,7 @@ export class SipTransports extends EventEmitter<TransportEvents> {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     for (const connection of this.#connections.values()) connection.close();
     await Promise.all(this.#closers.splice(0).map((close) => close()));
   }
