@@ -24,7 +24,10 @@ export class ChunkReader extends Readable {
   /** Next byte to request from Redis. */
   #fetchAt: number;
   readonly #inFlight: Promise<Buffer>[] = [];
+  /** A pump is running (at most one: pieces are pushed in order). */
   #reading = false;
+  /** `_read` was called while the pump ran. */
+  #wanted = false;
 
   constructor(source: ChunkSource, start = 0) {
     super({ highWaterMark: source.chunkBytes * 2 });
@@ -33,15 +36,21 @@ export class ChunkReader extends Readable {
   }
 
   override _read(): void {
-    if (this.#reading) return;
+    if (this.#reading) {
+      this.#wanted = true;
+      return;
+    }
     this.#reading = true;
-    this.#pump().then(
-      () => (this.#reading = false),
-      (err: unknown) => this.destroy(err instanceof StoreError ? err : unavailable(err, 'read')),
+    this.#pump().catch((err: unknown) =>
+      this.destroy(err instanceof StoreError ? err : unavailable(err, 'read')),
     );
   }
 
-  /** Pushes pieces in order until the consumer is full or the body is done. */
+  /**
+   * Pushes pieces in order until the consumer is full or the body is done. It stops reading in the
+   * same step as the refused push: a `_read` that came between the two would be lost (Node calls
+   * `_read` again only after a push) and the stream would stall.
+   */
   async #pump(): Promise<void> {
     for (;;) {
       this.#fill();
@@ -50,7 +59,13 @@ export class ChunkReader extends Readable {
         this.push(null);
         return;
       }
-      if (!this.push(await next)) return;
+      const piece = await next;
+      this.#wanted = false;
+      // A `_read` during the push itself (set #wanted) still waits for a piece.
+      if (!this.push(piece) && !this.#wanted) {
+        this.#reading = false;
+        return;
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 // Edges of the store's behaviour (bad input, late writes, gaps, races), run on one node and on Cluster.
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { uniquePrefix } from '@pigeonhole/testkit';
+import { uniquePrefix, withTimeout } from '@pigeonhole/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   MessageStore,
@@ -137,6 +137,23 @@ export function messageStoreEdgeContract(getClient: () => RedisClient): void {
       const removed = await store.sweepExpired(to, Date.now() + 7 * 24 * 3600 * 1000);
       expect(removed.map((message) => message.id)).toEqual([id]);
       expect(await store.quota(to)).toEqual({ count: 0, bytes: 0 });
+    });
+
+    it('reads a body of many chunks to its end, every time', async () => {
+      const { store } = setup();
+      const to = aor();
+      // Far more chunks than the reader keeps in flight and buffers: it has to be asked again and again.
+      const body = randomBytes(16 * CHUNKS.chunkBytes);
+      const writer = await store.openLarge(large(to, body.length));
+      await writer.writeAt(0, body);
+      await writer.commit();
+      const [message] = await store.list(to);
+      for (let round = 0; round < 10; round++) {
+        const read = readAll(await store.readBody(message as StoredMessage));
+        expect((await withTimeout(read, 5000, `read ${round} of the body`)).equals(body)).toBe(
+          true,
+        );
+      }
     });
 
     it('commits an empty message', async () => {
