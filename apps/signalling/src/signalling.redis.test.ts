@@ -403,6 +403,179 @@ async function messageFromAlice(
   }
 }
 
+/** Runs `use` with the UDP port of a second signalling instance: on `client`, with `policy` changed. */
+async function withSecondInstance(
+  options: { client?: Redis; policy?: Partial<SignallingContext['policy']> },
+  use: (udpPort: number) => Promise<void>,
+): Promise<void> {
+  const second = createSignallingContext({
+    client: options.client ?? client,
+    prefix: PREFIX,
+    domain: DOMAIN,
+    host: '127.0.0.1',
+    sipPort: 0,
+    media: ctx.media,
+    limits: { maxMessages: 3 },
+    policy: { ...ctx.policy, ...options.policy },
+    registry: new Registry(),
+    log: createLogger('signalling', 'silent'),
+  });
+  const running = await startSignalling(second, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
+  try {
+    await use(running.udp.port);
+  } finally {
+    await running.close();
+    await second.figures.close();
+    await second.deliver.close();
+  }
+}
+
+describe('registrar (RFC 3261 §10.3)', () => {
+  const aor = `sip:frank@${DOMAIN}`;
+  let ua: SipEndpoint;
+  beforeAll(async () => {
+    await ctx.users.add('frank', 'frank-secret', DOMAIN);
+    ua = new SipEndpoint();
+    await ua.listenUdp({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => ua.close());
+
+  /** A REGISTER of Frank's with these Contact values (and Expires, when given): its final response. */
+  const register = (contacts: string[], expires?: number): Promise<SipResponse> =>
+    ua.request(
+      {
+        method: 'REGISTER',
+        uri: `sip:${DOMAIN}`,
+        from: `<${aor}>`,
+        to: `<${aor}>`,
+        headers: [
+          ...contacts.map((contact): [string, string] => ['Contact', contact]),
+          ...(expires === undefined ? [] : [['Expires', String(expires)] as [string, string]]),
+        ],
+      },
+      { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+      { credentials: { user: 'frank', password: 'frank-secret' } },
+    );
+  const bound = async (): Promise<string[]> =>
+    (await ctx.location.live(aor)).map((binding) => binding.contact).sort();
+
+  it('binds several contacts, removes one with expires=0, and all with * alone and Expires: 0', async () => {
+    const response = await register(['<sip:frank@10.0.0.1>', '<sip:frank@10.0.0.2>'], 600);
+    expect(response.status).toBe(200);
+    expect(response.getAll('Contact')).toHaveLength(2);
+    expect(await bound()).toEqual(['sip:frank@10.0.0.1', 'sip:frank@10.0.0.2']);
+    expect((await register(['<sip:frank@10.0.0.1>;expires=0'])).status).toBe(200);
+    expect(await bound()).toEqual(['sip:frank@10.0.0.2']);
+    expect((await register(['*'], 0)).status).toBe(200);
+    expect(await bound()).toEqual([]);
+  });
+
+  it('refuses * with another contact or without Expires: 0 (400), and removes nothing', async () => {
+    await register(['<sip:frank@10.0.0.3>'], 600);
+    expect((await register(['*', '<sip:frank@10.0.0.4>'], 0)).status).toBe(400);
+    expect((await register(['*'], 600)).status).toBe(400);
+    expect(await bound()).toEqual(['sip:frank@10.0.0.3']);
+    await register(['*'], 0);
+  });
+
+  it('answers 423 with Min-Expires to a too short expiry, and binds none of the request', async () => {
+    const response = await register([
+      '<sip:frank@10.0.0.5>;expires=600',
+      '<sip:frank@10.0.0.6>;expires=10',
+    ]);
+    expect(response.status).toBe(423);
+    expect(response.get('Min-Expires')).toBe('60');
+    expect(await bound()).toEqual([]);
+  });
+
+  it('cuts an expiry over the maximum to it, and refuses an expires that is no number (400)', async () => {
+    const response = await register(['<sip:frank@10.0.0.7>'], 999_999);
+    expect(response.status).toBe(200);
+    expect(response.get('Contact')).toMatch(/;expires=(3600|3599)$/);
+    expect((await register(['<sip:frank@10.0.0.8>;expires=soon'])).status).toBe(400);
+    expect(await bound()).toEqual(['sip:frank@10.0.0.7']);
+    await register(['*'], 0);
+  });
+});
+
+describe('senders', () => {
+  it('answers 403 to a MESSAGE whose From names another user than its credentials', async () => {
+    const to = `sip:erin@${DOMAIN}`;
+    const before = await ctx.messages.count(to);
+    const sender = new SipEndpoint();
+    await sender.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      const response = await sender.request(
+        {
+          method: 'MESSAGE',
+          uri: to,
+          from: `<sip:bob@${DOMAIN}>`,
+          to: `<${to}>`,
+          contentType: 'text/plain',
+          body: Buffer.from('I am Bob, honest'),
+        },
+        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+        { credentials: { user: 'alice', password: 'alice-secret' } },
+      );
+      expect(response.status).toBe(403);
+    } finally {
+      await sender.close();
+    }
+    expect(await ctx.messages.count(to)).toBe(before);
+  });
+
+  it('declines an INVITE from another domain under the reject policy (603 + Warning), reserving nothing', async () => {
+    const before = await ctx.sessions.active();
+    const caller = new SipEndpoint();
+    await caller.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      const { response } = await caller.invite(
+        {
+          uri: `sip:erin@${DOMAIN}`,
+          from: '<sip:mallory@evil.example>',
+          to: `<sip:erin@${DOMAIN}>`,
+          headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']],
+          contentType: 'application/sdp',
+          body: Buffer.from(
+            'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+              'm=message 9 TCP/MSRP *\r\na=accept-types:*\r\na=path:msrp://127.0.0.1:9/m1;tcp\r\n',
+          ),
+        },
+        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+      );
+      expect(response.status).toBe(603);
+      expect(response.get('Warning')).toMatch(/^399 \S+ "sender outside the domain"$/);
+    } finally {
+      await caller.close();
+    }
+    expect(await ctx.sessions.active()).toBe(before);
+  });
+
+  it('declines a MESSAGE with 603 "store unavailable" when Redis cannot be reached', async () => {
+    const deadPort = await freePort();
+    const unreachable = new Redis({
+      port: deadPort,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    unreachable.on('error', () => undefined); // refused connections are the point of this test
+    try {
+      await withSecondInstance({ client: unreachable }, async (port) => {
+        const response = await messageFromAlice(`sip:erin@${DOMAIN}`, {
+          port,
+          text: 'into the void',
+        });
+        expect(response.status).toBe(603);
+        expect(response.get('Warning')).toMatch(/"store unavailable"$/);
+      });
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+});
+
 describe('recipients (SIP_RECIPIENTS)', () => {
   /** A MESSAGE from Alice to `user`, through `port`: its final status. */
   const messageTo = async (user: string, port: number): Promise<number> =>
@@ -411,28 +584,11 @@ describe('recipients (SIP_RECIPIENTS)', () => {
   it('answers 404 for an AOR that is not a user of ours, and stores it under the domain policy', async () => {
     expect(await messageTo('zoe', server.udp.port)).toBe(404);
     // The same store, with the policy for deployments behind an IMS core: any AOR of the domain.
-    const domainWide = createSignallingContext({
-      client,
-      prefix: PREFIX,
-      domain: DOMAIN,
-      host: '127.0.0.1',
-      sipPort: 0,
-      media: ctx.media,
-      limits: { maxMessages: 3 },
-      policy: { ...ctx.policy, recipients: 'domain' },
-      registry: new Registry(),
-      log: createLogger('signalling', 'silent'),
-    });
-    const second = await startSignalling(domainWide, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
-    try {
+    await withSecondInstance({ policy: { recipients: 'domain' } }, async (port) => {
       const before = await ctx.messages.count(`sip:zoe@${DOMAIN}`);
-      expect(await messageTo('zoe', second.udp.port)).toBe(202);
+      expect(await messageTo('zoe', port)).toBe(202);
       expect(await ctx.messages.count(`sip:zoe@${DOMAIN}`)).toBe(before + 1);
-    } finally {
-      await second.close();
-      await domainWide.figures.close();
-      await domainWide.deliver.close();
-    }
+    });
   });
 });
 

@@ -66,7 +66,7 @@ export const VARIABLES = {
     schema: z.enum(['reject', 'accept']).default('reject'),
     expected: 'reject or accept',
     description:
-      'MESSAGE from senders outside SIP_DOMAIN: refused (403) or taken without authentication',
+      'MESSAGE and INVITE from senders outside SIP_DOMAIN: declined (603) or taken without authentication',
   },
   SIP_RECIPIENTS: {
     schema: z.enum(['users', 'domain']).default('users'),

@@ -11,7 +11,7 @@ import { StoreError, StoreErrorCode } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
 import { isOurRecipient } from './recipient.js';
 import { forwardInvite } from './forward-invite.js';
-import { authenticate } from './register.js';
+import { admitSender, decline, declineOnFailure } from './admission.js';
 
 /** OMA SIMPLE IM's feature tag of large message mode. */
 const LARGE_MESSAGE_TAG = '+g.oma.sip-im.large-message';
@@ -33,24 +33,20 @@ export function isLargeMessage(request: SipRequest, media: MsrpMedia | undefined
 }
 
 /**
- * INVITE for a user of ours. Online (a contact takes the call): proxied to it, see {@link forwardInvite}.
+ * INVITE for a user of ours, from a sender {@link admitSender} lets in. Online (a contact takes the call): proxied to it, see {@link forwardInvite}.
  * Offline, in large message mode: check the quota and the announced size, reserve the MSRP session in
  * Redis, then answer `200 OK` with our `a=path` (a media instance); the sender connects and sends the
  * message over MSRP. Not stored → `603 Decline` + Warning. A conversation (session mode) to an offline
  * user → `480`.
  */
 export function inviteHandler(ctx: SignallingContext, endpoint: SipEndpoint): RequestHandler {
-  return async (request, server) => {
-    if (
-      request.from.uri.host === ctx.domain &&
-      !(await authenticate(ctx, { request, server, proxy: true }))
-    )
-      return;
+  return declineOnFailure(ctx, async (request, server) => {
+    if (!(await admitSender(ctx, { request, server }))) return;
     const target = request.requestUri;
     if (!(await isOurRecipient(ctx, target))) return server.reply(404, { reason: 'No such user' });
     const to = `sip:${target.user}@${ctx.domain}`;
     if (await forwardInvite(ctx, { endpoint, request, server, to })) return;
-    const media = request.contentType?.startsWith('application/sdp')
+    const media = request.contentType?.toLowerCase().startsWith('application/sdp')
       ? parseMsrpSdp(request.body.toString('utf8'))
       : undefined;
     if (!isLargeMessage(request, media)) return server.reply(480, { reason: 'Recipient offline' });
@@ -58,7 +54,7 @@ export function inviteHandler(ctx: SignallingContext, endpoint: SipEndpoint): Re
     if (!media?.path.length || media.setup === 'passive')
       return server.reply(488, { reason: 'MSRP offer with a path needed' });
     await reserve(ctx, { request, server, media, to });
-  };
+  });
 }
 
 async function reserve(
@@ -80,8 +76,7 @@ async function reserve(
           ? 'message too large'
           : 'quota exceeded'
         : 'store unavailable';
-    ctx.metrics.declined.inc({ reason });
-    return server.reply(603, { headers: [['Warning', `399 ${ctx.host} "${reason}"`]] });
+    return decline(ctx, server, reason);
   }
   const sessionId = randomBytes(12).toString('hex');
   const { port, transport } = mediaListener(ctx, media);

@@ -10,7 +10,7 @@ import { StoreError, StoreErrorCode, type CpimInfo } from '@pigeonhole/store';
 import type { SignallingContext } from '../context.js';
 import { isOurRecipient } from './recipient.js';
 import { forwardToLiveContacts } from './forward-message.js';
-import { authenticate } from './register.js';
+import { admitSender, decline, declineOnFailure } from './admission.js';
 
 /** Why a message is not stored, for `Warning` and the declined counter. */
 const DECLINE_REASONS: Readonly<Record<string, string>> = {
@@ -20,20 +20,14 @@ const DECLINE_REASONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * MESSAGE (RFC 3428) for a user of our domain: authenticated senders of our domain (407 challenge),
- * foreign senders per policy. A recipient with live bindings gets it forwarded and the sender gets the
+ * MESSAGE (RFC 3428) for a user of our domain, from a sender {@link admitSender} lets in. A recipient with live bindings gets it forwarded and the sender gets the
  * device's answer; otherwise (or when no device took it) the message is stored and answered
  * `202 Accepted` once Redis has it. Not stored → `603 Decline` with `Warning: 399 <host> "<reason>"`
- * (quota, too large, store unavailable).
+ * (quota, too large, store unavailable, a foreign sender refused by policy).
  */
 export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): RequestHandler {
-  return async (request, server) => {
-    const sender = request.from.uri;
-    if (sender.host === ctx.domain) {
-      if (!(await authenticate(ctx, { request, server, proxy: true }))) return;
-    } else if (ctx.policy.foreignSenders === 'reject') {
-      return server.reply(403, { reason: 'Senders outside this domain are not accepted' });
-    }
+  return declineOnFailure(ctx, async (request, server) => {
+    if (!(await admitSender(ctx, { request, server }))) return;
     const target = request.requestUri;
     const to = `sip:${target.user ?? ''}@${ctx.domain}`;
     // Both reads in one round trip (one pipeline). The location read decides both whether to try the
@@ -50,7 +44,7 @@ export function messageHandler(ctx: SignallingContext, endpoint: SipEndpoint): R
       return server.relay(answer);
     }
     await store(ctx, { request, server, to, online });
-  };
+  });
 }
 
 async function store(
@@ -80,9 +74,7 @@ async function store(
         : 'store unavailable';
     if (!(err instanceof StoreError) || err.code === StoreErrorCode.UNAVAILABLE)
       ctx.log.error({ err, callId: request.callId }, 'store failed');
-    ctx.metrics.declined.inc({ reason });
-    ctx.figures.add('declined');
-    return server.reply(603, { headers: [['Warning', `399 ${ctx.host} "${reason}"`]] });
+    return decline(ctx, server, reason);
   }
   ctx.metrics.stored.inc();
   ctx.figures.add('stored');

@@ -16,7 +16,8 @@ const featureParams = (contact: NameAddr): Record<string, string> =>
 
 /**
  * REGISTER (RFC 3261 §10.3): digest authentication, then bindings in the location service. `Expires: 0`
- * removes a binding, `Contact: *` with `Expires: 0` all of them; expiries under the minimum get 423. A new
+ * removes a binding, `Contact: *` alone with `Expires: 0` all of them; expiries under the minimum get
+ * 423 with Min-Expires, over the maximum are cut to it; a REGISTER refused changes nothing. A new
  * binding, or a refresh while messages are stored, asks delivery to run for the AOR.
  */
 export function registerHandler(ctx: SignallingContext): RequestHandler {
@@ -28,36 +29,36 @@ export function registerHandler(ctx: SignallingContext): RequestHandler {
       server.reply(403, { reason: 'Credentials do not match the AOR' });
       return;
     }
-    const headerExpires = request.expires;
-    if (request.contactWildcard) {
-      if (headerExpires !== 0) return server.reply(400, { reason: 'Contact * needs Expires: 0' });
+    if (hasWildcard(request)) {
+      // RFC 3261 §10.3 step 6: `*` alone, with Expires: 0, removes every binding; anything else is 400.
+      if (request.getAll('Contact').length !== 1 || !request.contactWildcard)
+        return server.reply(400, { reason: 'Contact * must be the only Contact' });
+      if (request.expires !== 0) return server.reply(400, { reason: 'Contact * needs Expires: 0' });
       await ctx.location.removeAll(aor);
       return replyBindings(ctx, aor, server);
     }
+    // Every contact is checked before any is written: a refused REGISTER changes nothing.
+    const asked = request.contact.map((contact) => ({
+      contact,
+      expires: askedExpiry(contact, request.expires),
+    }));
+    if (asked.some(({ expires }) => expires === undefined))
+      return server.reply(400, { reason: 'Bad expires parameter' });
+    if (asked.some(({ expires = 0 }) => expires > 0 && expires < ctx.policy.minExpires))
+      return server.reply(423, { headers: [['Min-Expires', String(ctx.policy.minExpires)]] });
     let fresh = false;
-    for (const contact of request.contact) {
-      const param = contact.params.get('expires');
-      const asked = param !== undefined ? Number(param) : (headerExpires ?? 3600);
-      if (asked === 0) {
+    for (const { contact, expires = 0 } of asked) {
+      if (expires === 0) {
         await ctx.location.remove(aor, {
           contact: contact.uriText,
           instance: contact.params.get('+sip.instance'),
         });
         continue;
       }
-      if (asked < ctx.policy.minExpires) {
-        return server.reply(423, { headers: [['Min-Expires', String(ctx.policy.minExpires)]] });
-      }
+      const kept = Math.min(expires, ctx.policy.maxExpires);
       fresh =
-        (await ctx.location.put(
-          aor,
-          binding(ctx, {
-            request,
-            contact,
-            server,
-            expires: Math.min(asked, ctx.policy.maxExpires),
-          }),
-        )) || fresh;
+        (await ctx.location.put(aor, binding(ctx, { request, contact, server, expires: kept }))) ||
+        fresh;
     }
     ctx.metrics.registered.inc();
     await replyBindings(ctx, aor, server);
@@ -67,6 +68,23 @@ export function registerHandler(ctx: SignallingContext): RequestHandler {
       ctx.log.info({ aor, fresh, stored }, 'delivery requested');
     }
   };
+}
+
+/** True when a Contact value of the request is `*` (RFC 3261 §10.2.2), alone or not. */
+function hasWildcard(request: SipRequest): boolean {
+  return request
+    .getAll('Contact')
+    .some((value) => value.split(',').some((part) => part.trim() === '*'));
+}
+
+/**
+ * The expiry a contact asks for (RFC 3261 §10.2.1.1): its `expires` parameter, else the Expires header,
+ * else one hour. Undefined when the parameter is not a number of seconds.
+ */
+function askedExpiry(contact: NameAddr, headerExpires: number | undefined): number | undefined {
+  const param = contact.params.get('expires');
+  if (param === undefined) return headerExpires ?? 3600;
+  return /^\d{1,10}$/.test(param) ? Number(param) : undefined;
 }
 
 function binding(
