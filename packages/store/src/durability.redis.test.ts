@@ -5,8 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, uniquePrefix, withTimeout, type TestRedis } from '@pigeonhole/testkit';
-import { MessageStore, StoreErrorCode } from './index.js';
+import {
+  startTestRedis,
+  startTestRedisReplica,
+  uniquePrefix,
+  waitUntil,
+  withTimeout,
+  type TestRedis,
+} from '@pigeonhole/testkit';
+import { pauseWrites } from '../test/pause-writes.js';
+import { MessageStore, StoreErrorCode, type StoredMessage } from './index.js';
 
 describe('a kill -9 of redis-server between acknowledgements', () => {
   let redis: TestRedis;
@@ -146,5 +154,100 @@ describe('waitForReplicas', () => {
     });
     await expect(relaxed.storePager(input)).resolves.toMatchObject({ duplicate: false });
     await client.quit();
+  });
+});
+
+describe('waitForReplicas with a real replica', () => {
+  let primary: TestRedis;
+  let replica: TestRedis;
+  let client: Redis;
+  let onPrimary: Redis;
+  let onReplica: Redis;
+  beforeAll(async () => {
+    primary = await startTestRedis();
+    replica = await startTestRedisReplica(primary);
+    client = new Redis(primary.url);
+    onPrimary = new Redis(primary.url);
+    onReplica = new Redis(replica.url);
+  });
+  afterAll(async () => {
+    await Promise.all([client.quit(), onPrimary.quit(), onReplica.quit()]);
+    await replica.destroy();
+    await primary.destroy();
+  });
+  const to = 'sip:bob@example.com';
+  const pager = (body: string, imdnId?: string) => ({
+    to,
+    from: 'sip:alice@example.com',
+    contentType: 'text/plain',
+    body: Buffer.from(body),
+    cpim: { imdnId },
+  });
+
+  it('acknowledges only once the replica applied the store, pager and large alike', async () => {
+    const prefix = uniquePrefix('ph');
+    const store = new MessageStore({
+      client,
+      prefix,
+      chunks: { chunkBytes: 64 * 1024 },
+      waitForReplicas: { replicas: 1, timeoutMs: 10_000 },
+    });
+    const replicaView = new MessageStore({ client: onReplica, prefix });
+    // The replica holds the replication stream: the primary has the message, WAIT has no answer yet.
+    const paused = await pauseWrites(onReplica);
+    const stored = store.storePager(pager('replicated'));
+    let settled = false;
+    stored.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    try {
+      await waitUntil(async () => (await paused.held()) > 0, 5000, 'the replica to hold a write');
+      // Read on a connection of its own: the store's connection may be blocked in WAIT.
+      expect(await new MessageStore({ client: onPrimary, prefix }).count(to)).toBe(1);
+      expect(settled).toBe(false);
+    } finally {
+      await paused.resume();
+    }
+    const { message } = await withTimeout(stored, 10_000, 'the replicated store');
+    expect((await replicaView.readPagerBody(to, message.id)).toString()).toBe('replicated');
+
+    const body = randomBytes(300_000);
+    const writer = await store.openLarge({ to, from: 'sip:a@x', contentType: 'x/y' });
+    await writer.writeAt(0, body);
+    await writer.commit();
+    const copy = await replicaView.get(to, writer.id);
+    expect(copy).toMatchObject({ kind: 'large', size: body.length });
+    const parts: Buffer[] = [];
+    for await (const part of await replicaView.readBody(copy as StoredMessage))
+      parts.push(part as Buffer);
+    expect(Buffer.concat(parts).equals(body)).toBe(true);
+  });
+
+  it('refuses after the timeout when fewer replicas confirm, with the message kept on the primary', async () => {
+    const prefix = uniquePrefix('ph');
+    const timeoutMs = 300;
+    const store = new MessageStore({
+      client,
+      prefix,
+      waitForReplicas: { replicas: 2, timeoutMs },
+    });
+    const started = Date.now();
+    const refused = await store.storePager(pager('twice?', 'imdn-1')).catch((err: unknown) => err);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs);
+    expect(refused).toMatchObject({ code: StoreErrorCode.NOT_REPLICATED });
+    expect((refused as Error).message).toMatch(/1 of 2 replicas/);
+    const [kept] = await new MessageStore({ client, prefix }).list(to);
+    expect(kept).toMatchObject({ imdnId: 'imdn-1', size: 6 });
+    // The sender retransmits; a store asking for the one replica there is sees the same message.
+    const retried = new MessageStore({
+      client,
+      prefix,
+      waitForReplicas: { replicas: 1, timeoutMs: 10_000 },
+    });
+    const again = await retried.storePager(pager('twice?', 'imdn-1'));
+    expect(again).toMatchObject({ duplicate: true, message: { id: kept?.id } });
+    expect(await retried.count(to)).toBe(1);
+    expect(await new MessageStore({ client: onReplica, prefix }).count(to)).toBe(1);
   });
 });
