@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CpimError, buildCpim, buildImdn, parseCpim, parseImdn, readImdnRequest } from './index.js';
+import {
+  CpimError,
+  buildCpim,
+  buildImdn,
+  headerValues,
+  parseCpim,
+  parseImdn,
+  readImdnRequest,
+} from './index.js';
 
 // RFC 5438 §8.1's IM, with a non-ASCII, binary-unsafe-looking body.
 const IM = Buffer.from(
@@ -155,6 +163,59 @@ describe('buildImdn', () => {
       status: 'stored',
     });
   });
+
+  it.each(['delivered', 'failed'] as const)(
+    'builds a delivery "%s" notification that parses back (RFC 5438 §7.2.1)',
+    (status) => {
+      const original = readImdnRequest(parseCpim(IM));
+      if (!original) throw new Error('no request');
+      const body = buildImdn({
+        kind: 'delivery',
+        status,
+        original,
+        from: 'sip:bob@example.com',
+        to: 'sip:alice@example.com',
+        recipientUri: 'sip:bob@example.com',
+        now: new Date('2026-01-01T00:00:00Z'),
+      });
+      const wrapper = parseCpim(body);
+      // The notification goes from the IM's recipient back to its sender, with an id of its own.
+      expect(headerValues(wrapper, 'From')).toEqual(['<sip:bob@example.com>']);
+      expect(headerValues(wrapper, 'To')).toEqual(['<sip:alice@example.com>']);
+      expect(headerValues(wrapper, 'DateTime')).toEqual(['2026-01-01T00:00:00.000Z']);
+      const own = readImdnRequest(wrapper);
+      expect(own?.messageId).toMatch(/^[\w-]{16}$/);
+      expect(own?.messageId).not.toBe('34jk324j');
+      // A notification never asks for notifications (RFC 5438 §7).
+      expect(headerValues(wrapper, 'imdn.Disposition-Notification')).toEqual([]);
+      expect(wrapper.contentType).toBe('message/imdn+xml');
+      expect(wrapper.contentHeaders).toContainEqual({
+        name: 'Content-Disposition',
+        value: 'notification',
+      });
+      const xml = wrapper.content.toString('utf8');
+      // The schema's order: message-id, datetime, recipient-uri, original-recipient-uri, notification.
+      expect(xml).toMatch(
+        new RegExp(
+          [
+            '<message-id>34jk324j</message-id>',
+            '<datetime>2006-04-04T12:16:49-05:00</datetime>',
+            '<recipient-uri>sip:bob@example.com</recipient-uri>',
+            '<original-recipient-uri>sip:bob@example.com</original-recipient-uri>',
+            `<delivery-notification><status><${status}/></status></delivery-notification>`,
+            '</imdn>',
+          ].join('\\s*'),
+        ),
+      );
+      expect(xml).not.toMatch(/processing-notification|display-notification/);
+      expect(parseImdn(xml)).toEqual({
+        messageId: '34jk324j',
+        dateTime: '2006-04-04T12:16:49-05:00',
+        kind: 'delivery',
+        status,
+      });
+    },
+  );
 
   it('escapes XML in the ids it copies', () => {
     const body = buildImdn({
