@@ -12,6 +12,7 @@ import {
   startAppProcess,
   startTestRedis,
   uniquePrefix,
+  withTimeout,
   type AppProcess,
   type TestRedis,
 } from '@pigeonhole/testkit';
@@ -72,7 +73,11 @@ function expectedSha(size: number): string {
   return hash.digest('hex');
 }
 
-async function upload(transport: 'tcp' | 'ws', size: number): Promise<string> {
+async function upload(
+  transport: 'tcp' | 'ws',
+  size: number,
+  onProgress?: (sent: number) => void,
+): Promise<string> {
   const sessionId = randomUUID().replace(/-/g, '');
   const to = `sip:${sessionId}@localhost`;
   const localPath = `msrp://127.0.0.1:${transport === 'tcp' ? ports.tcp : ports.ws}/${sessionId};${transport}`;
@@ -97,6 +102,7 @@ async function upload(transport: 'tcp' | 'ws', size: number): Promise<string> {
     contentType: 'application/octet-stream',
     body: body(size),
     chunkSize: 65_536 + 17,
+    onProgress,
   });
   await connection.close();
   return to;
@@ -124,9 +130,29 @@ describe('the media process', () => {
   );
 
   it('pauses the socket instead of buffering while Redis does not take writes', async () => {
-    await client.call('CLIENT', 'PAUSE', '3000', 'WRITE');
-    const to = await upload('tcp', 256 * 1024 * 1024);
+    const size = 256 * 1024 * 1024;
+    let sent = 0;
+    let flowing: () => void = () => undefined;
+    const underWay = new Promise<void>((resolve) => (flowing = resolve));
+    const uploaded = upload('tcp', size, (bytes) => {
+      sent = bytes;
+      if (bytes >= 32 * 1024 * 1024) flowing();
+    });
+    await withTimeout(underWay, 60_000, 'the upload to be under way');
+    const probe = new Redis(redis.url);
+    try {
+      // Redis takes no write for 3 s; a write of our own returns when it takes them again.
+      await client.call('CLIENT', 'PAUSE', '3000', 'WRITE');
+      const atPause = sent;
+      await probe.set(`${prefix}:probe`, '1');
+      // The media process stopped reading: the sender got no further than what the sockets and the
+      // windows in between hold, not the ~500 MB it would send in 3 s if media kept buffering.
+      expect(sent - atPause).toBeLessThan(48 * 1024 * 1024);
+    } finally {
+      probe.disconnect();
+    }
+    const to = await uploaded;
     expect(await peakRss()).toBeLessThan(RSS_LIMIT);
-    expect(await storedSha(to)).toBe(expectedSha(256 * 1024 * 1024));
+    expect(await storedSha(to)).toBe(expectedSha(size));
   }, 120_000);
 });
