@@ -15,7 +15,7 @@ let redis: TestRedis;
 let media: TestMedia;
 beforeAll(async () => {
   redis = await startTestRedis();
-  media = await startTestMedia(redis.url, { maxBytes: 64 * 1024 * 1024 });
+  media = await startTestMedia(redis.url, { limits: { maxBytes: 64 * 1024 * 1024 } });
 });
 afterAll(async () => {
   await media.close();
@@ -144,6 +144,69 @@ describe('refusing', () => {
     await Promise.all([first.close(), second.close()]);
   });
 
+  it('answers 506 on another media instance for a session bound here (the binding is in Redis)', async () => {
+    const other = await startTestMedia(redis.url, { prefix: media.prefix });
+    const paths = await media.reserve({ to: 'sip:erin@localhost' });
+    const first = await connectMsrp(paths.toPath[0] ?? '');
+    try {
+      await first.send({ ...paths, contentType: 'text/plain', body: Buffer.from('one') });
+      // The same session id, at the other instance's address (as a load balancer might send it).
+      const there = `msrp://127.0.0.1:${other.server.tcp.port}/${paths.sessionId};tcp`;
+      const second = await connectMsrp(there);
+      await expect(
+        second.send({
+          toPath: [there],
+          fromPath: paths.fromPath,
+          contentType: 'text/plain',
+          body: Buffer.from('two'),
+        }),
+      ).rejects.toMatchObject({ status: 506 });
+      await second.close();
+    } finally {
+      await first.close();
+      await other.close();
+    }
+  });
+
+  it('answers 481 once a reservation that was never connected has expired', async () => {
+    const paths = await media.reserve({ to: 'sip:late@localhost', ttlSeconds: 1 });
+    await waitUntil(
+      async () => (await media.sessions.get(paths.sessionId)) === undefined,
+      5000,
+      'the reservation to expire',
+    );
+    const connection = await connectMsrp(paths.toPath[0] ?? '');
+    await expect(
+      connection.send({ ...paths, contentType: 'text/plain', body: Buffer.from('too late') }),
+    ).rejects.toMatchObject({ status: 481 });
+    await connection.close();
+  });
+
+  it('keeps nothing of a message the sender aborts (#), quota released', async () => {
+    const to = 'sip:abby@localhost';
+    const paths = await media.reserve({ to });
+    const connection = await connectMsrp(paths.toPath[0] ?? '');
+    const abort = new AbortController();
+    await expect(
+      connection.send({
+        ...paths,
+        contentType: 'application/octet-stream',
+        body: randomBytes(4 * 1024 * 1024),
+        signal: abort.signal,
+        onProgress: (sent) => {
+          if (sent >= 1024 * 1024) abort.abort();
+        },
+      }),
+    ).rejects.toThrow(/aborted/);
+    await waitUntil(
+      async () => (await media.messages.quota(to)).count === 0,
+      5000,
+      'the quota to be released',
+    );
+    expect(await media.messages.list(to)).toEqual([]);
+    await connection.close();
+  });
+
   it('answers 403 to a sender whose From-Path is not the one reserved', async () => {
     const paths = await media.reserve({ to: 'sip:frank@localhost' });
     const connection = await connectMsrp(paths.toPath[0] ?? '');
@@ -217,11 +280,9 @@ describe('refusing', () => {
     const answer = connection.outgoing.response(tid);
     await connection.write(encodeRequest({ transactionId: tid, method: 'SEND', ...paths }));
     expect(await withTimeout(answer, 5000, 'the keepalive answer')).toBe(200);
-    await connection.send({
-      ...paths,
-      contentType: 'text/x-msrp-heartbeat',
-      body: Buffer.from('beat'),
-    });
+    // Media types are case-insensitive and may carry parameters.
+    for (const contentType of ['text/x-msrp-heartbeat', 'Application/X-MSRP-Heartbeat; v=1'])
+      await connection.send({ ...paths, contentType, body: Buffer.from('beat') });
     expect(await media.messages.list(to)).toEqual([]);
     await connection.close();
   });

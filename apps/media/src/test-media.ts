@@ -14,21 +14,26 @@ export interface TestMedia {
   readonly messages: MessageStore;
   readonly sessions: SessionStore;
   readonly metrics: MediaMetrics;
-  /** Reserves a session for `to` and returns the paths a sender uses. */
+  /** The key prefix in Redis: a second instance on the same prefix shares its sessions and store. */
+  readonly prefix: string;
+  /** Reserves a session for `to` (for `ttlSeconds`, 60 by default) and returns the paths a sender uses. */
   reserve(options: {
     to: string;
     maxSize?: number;
     announcedSize?: number;
     transport?: 'tcp' | 'ws';
+    ttlSeconds?: number;
   }): Promise<{ toPath: string[]; fromPath: string[]; sessionId: string }>;
   close(): Promise<void>;
 }
 
 export async function startTestMedia(
   redisUrl: string,
-  limits: Partial<StoreLimits> = {},
+  {
+    limits = {},
+    prefix = uniquePrefix('ph'),
+  }: { limits?: Partial<StoreLimits>; prefix?: string } = {},
 ): Promise<TestMedia> {
-  const prefix = uniquePrefix('ph');
   const client = new Redis(redisUrl);
   const subscriber = new Redis(redisUrl);
   const messages = new MessageStore({ client, prefix, limits, chunks: { chunkBytes: 256 * 1024 } });
@@ -53,7 +58,14 @@ export async function startTestMedia(
     messages,
     sessions,
     metrics,
-    async reserve({ to, maxSize = 2 * 1024 ** 3, announcedSize, transport = 'tcp' }) {
+    prefix,
+    async reserve({
+      to,
+      maxSize = 2 * 1024 ** 3,
+      announcedSize,
+      transport = 'tcp',
+      ttlSeconds = 60,
+    }) {
       const sessionId = randomUUID().replace(/-/g, '');
       const port = transport === 'tcp' ? server.tcp.port : (server.ws?.port ?? 0);
       const localPath = `msrp://127.0.0.1:${port}/${sessionId};${transport}`;
@@ -69,7 +81,7 @@ export async function startTestMedia(
           announcedSize,
           callId: randomUUID(),
         },
-        60,
+        ttlSeconds,
       );
       return { toPath: [localPath], fromPath, sessionId };
     },

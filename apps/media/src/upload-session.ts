@@ -1,5 +1,10 @@
 import type { Logger } from '@pigeonhole/app-runtime';
-import { MsrpStatusError, type IncomingMessage, type SessionHandler } from '@pigeonhole/msrp';
+import {
+  MsrpStatusError,
+  mediaTypeOf,
+  type IncomingMessage,
+  type SessionHandler,
+} from '@pigeonhole/msrp';
 import {
   StoreError,
   StoreErrorCode,
@@ -11,6 +16,9 @@ import { CpimSniffer } from './cpim-sniffer.js';
 
 /** Content types that keep a session alive and are never stored. */
 const HEARTBEAT_TYPES = new Set(['text/x-msrp-heartbeat', 'application/x-msrp-heartbeat']);
+/** Media types are case-insensitive and may carry parameters (RFC 2045 §5.1). */
+const isHeartbeat = (message: IncomingMessage): boolean =>
+  HEARTBEAT_TYPES.has(mediaTypeOf(message.contentType).toLowerCase());
 
 /** What an upload session reports to the app. */
 export interface UploadEvents {
@@ -43,7 +51,7 @@ export class UploadSession implements SessionHandler {
   ) {}
 
   async onData(message: IncomingMessage, offset: number, data: Buffer): Promise<void> {
-    if (HEARTBEAT_TYPES.has(message.contentType)) return;
+    if (isHeartbeat(message)) return;
     if (offset + data.length > this.reservation.maxSize) {
       throw new MsrpStatusError(
         413,
@@ -61,7 +69,7 @@ export class UploadSession implements SessionHandler {
   }
 
   async onComplete(message: IncomingMessage): Promise<void> {
-    if (HEARTBEAT_TYPES.has(message.contentType)) return;
+    if (isHeartbeat(message)) return;
     const upload = await this.#upload(message);
     this.#uploads.delete(message.messageId);
     try {
