@@ -15,9 +15,15 @@ export interface SignallingContext {
   readonly sipPort: number;
   /**
    * Where senders reach a media instance (MSRP_PUBLIC_HOST, MSRP_TCP_PORT; MSRP_WS_PORT for senders
-   * on MSRP over WebSocket): put in `a=path`.
+   * on MSRP over WebSocket; MSRP_TLS_PORT for `msrps` senders when media has a certificate): put in
+   * `a=path`.
    */
-  readonly media: { readonly host: string; readonly port: number; readonly wsPort?: number };
+  readonly media: {
+    readonly host: string;
+    readonly port: number;
+    readonly wsPort?: number;
+    readonly tlsPort?: number;
+  };
   readonly sessions: SessionStore;
   readonly messages: MessageStore;
   readonly location: LocationStore;

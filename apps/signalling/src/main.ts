@@ -16,7 +16,13 @@ await runApp({
       domain: env.SIP_DOMAIN,
       host: env.SIP_HOST,
       sipPort: env.SIP_TCP_PORT,
-      media: { host: env.MSRP_PUBLIC_HOST, port: env.MSRP_TCP_PORT, wsPort: env.MSRP_WS_PORT },
+      media: {
+        host: env.MSRP_PUBLIC_HOST,
+        port: env.MSRP_TCP_PORT,
+        wsPort: env.MSRP_WS_PORT,
+        // The media app listens for msrps when it has the same certificate (TLS_CERT_FILE).
+        tlsPort: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? env.MSRP_TLS_PORT : undefined,
+      },
       limits: {
         maxMessages: env.STORE_MAX_MESSAGES,
         maxBytes: env.STORE_MAX_BYTES,

@@ -57,7 +57,7 @@ beforeAll(async () => {
     domain: DOMAIN,
     host: '127.0.0.1',
     sipPort: 0,
-    media: { host: '127.0.0.1', port: 2855 },
+    media: { host: '127.0.0.1', port: 2855, tlsPort: 2857 },
     limits: { maxMessages: 3, pagerMaxBytes: 1300, largeMaxBytes: 100 * 1024 * 1024 },
     policy: { foreignSenders: 'reject', recipients: 'users', minExpires: 60, maxExpires: 3600 },
     registry: new Registry(),
@@ -813,6 +813,35 @@ async function inviteScenario(options: {
 }
 
 describe('large message INVITE', () => {
+  it('answers an msrps offer with the media TLS path (TCP/TLS/MSRP, RFC 4975 §6)', async () => {
+    const caller = new SipEndpoint();
+    await caller.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      const { response, dialog } = await caller.invite(
+        {
+          uri: `sip:erin@${DOMAIN}`,
+          from: `<sip:alice@${DOMAIN}>`,
+          to: `<sip:erin@${DOMAIN}>`,
+          headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']],
+          contentType: 'application/sdp',
+          body: Buffer.from(
+            'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+              'm=message 9 TCP/TLS/MSRP *\r\na=accept-types:*\r\na=path:msrps://127.0.0.1:9/tls1;tcp\r\n',
+          ),
+        },
+        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+        { credentials: { user: 'alice', password: 'alice-secret' } },
+      );
+      expect(response.status).toBe(200);
+      const answer = response.body.toString();
+      expect(answer).toMatch(/^m=message 2857 TCP\/TLS\/MSRP \*$/m);
+      expect(answer).toMatch(/^a=path:msrps:\/\/127\.0\.0\.1:2857\/\w+;tcp$/m);
+      await dialog?.request('BYE');
+    } finally {
+      await caller.close();
+    }
+  });
+
   it('reserves the MSRP session, answers 200 with our a=path, and ends it on BYE', async () => {
     const scenario = await inviteScenario({ status: 200, largeMessage: true, maxSize: 5_000_000 });
     const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });

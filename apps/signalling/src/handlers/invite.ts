@@ -79,8 +79,8 @@ async function reserve(
     return decline(ctx, server, reason);
   }
   const sessionId = randomBytes(12).toString('hex');
-  const { port, transport } = mediaListener(ctx, media);
-  const localPath = `msrp://${ctx.media.host}:${port}/${sessionId};${transport}`;
+  const { scheme, port, transport } = mediaListener(ctx, media);
+  const localPath = `${scheme}://${ctx.media.host}:${port}/${sessionId};${transport}`;
   const maxSize = ctx.messages.limits.largeMaxBytes;
   await ctx.sessions.reserve(
     {
@@ -103,6 +103,7 @@ async function reserve(
     acceptTypes: ['*'],
     maxSize,
     setup: 'passive',
+    secure: scheme === 'msrps',
   });
   // The 200 goes out only now that the reservation is in Redis.
   server.reply(200, {
@@ -124,14 +125,17 @@ export function byeHandler(ctx: SignallingContext): RequestHandler {
 
 /**
  * The media listener a sender can reach: WebSocket when its own path is `;ws` (a browser, which can
- * speak MSRP over nothing else, RFC 7977 §5), else TCP.
+ * speak MSRP over nothing else, RFC 7977 §5); TLS when it offered `msrps` (RFC 4975 §6: it wants a
+ * secure session) and media has a certificate; else TCP.
  */
 function mediaListener(
   ctx: SignallingContext,
   offer: MsrpMedia,
-): { port: number; transport: 'tcp' | 'ws' } {
-  const overWebSocket = /;ws$/i.test(offer.path[0] ?? '');
-  return overWebSocket && ctx.media.wsPort !== undefined
-    ? { port: ctx.media.wsPort, transport: 'ws' }
-    : { port: ctx.media.port, transport: 'tcp' };
+): { scheme: 'msrp' | 'msrps'; port: number; transport: 'tcp' | 'ws' } {
+  const first = offer.path[0] ?? '';
+  if (/;ws$/i.test(first) && ctx.media.wsPort !== undefined)
+    return { scheme: 'msrp', port: ctx.media.wsPort, transport: 'ws' };
+  if (/^msrps:/i.test(first) && ctx.media.tlsPort !== undefined)
+    return { scheme: 'msrps', port: ctx.media.tlsPort, transport: 'tcp' };
+  return { scheme: 'msrp', port: ctx.media.port, transport: 'tcp' };
 }
