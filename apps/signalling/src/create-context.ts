@@ -21,7 +21,7 @@ export function createSignallingContext(options: {
   readonly domain: string;
   readonly host: string;
   readonly sipPort: number;
-  readonly media: { readonly host: string; readonly port: number; readonly wsPort?: number };
+  readonly media: SignallingContext['media'];
   readonly limits: Partial<StoreLimits>;
   readonly policy: SignallingContext['policy'];
   readonly registry: Registry;
