@@ -201,7 +201,8 @@ export const VARIABLES = {
   REDIS_DATA_DIR: {
     schema: text('.data/redis'),
     expected: 'a directory path',
-    description: 'Data directory of the embedded redis-server',
+    description:
+      'Data directory of the embedded redis-server, relative to the working directory (start apps from the repository root)',
   },
   REDIS_EMBEDDED_PORT: {
     schema: port(6399),
