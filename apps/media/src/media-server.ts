@@ -119,6 +119,11 @@ async function resolveSession(
     if (err instanceof StoreError && err.code === StoreErrorCode.NOT_FOUND) return 481;
     throw err;
   }
+  if (request.connection.closed) {
+    // It closed while the binding was on its way: its close handler found nothing here to release.
+    await deps.sessions.end(request.sessionId).catch(() => undefined);
+    return 481;
+  }
   bound.set(request.sessionId, request.connection);
   deps.metrics.activeSessions.inc();
   return new UploadSession(reservation, {

@@ -813,6 +813,43 @@ async function inviteScenario(options: {
 }
 
 describe('large message INVITE', () => {
+  it('ends the reservation of a storing INVITE that the caller CANCELled meanwhile (RFC 3261 §9.2)', async () => {
+    const subscriber = new Redis(redis.url);
+    const pauser = new Redis(redis.url);
+    const caller = new SipEndpoint();
+    await caller.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      await subscriber.subscribe(ctx.sessions.endedChannel);
+      const ended = new Promise<void>((resolve) => subscriber.once('message', () => resolve()));
+      await withSecondInstance({ policy: { foreignSenders: 'accept' } }, async (port) => {
+        // Redis takes no write for a while: the reservation waits, the CANCEL comes first.
+        await pauser.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+        const { response } = await caller.invite(
+          {
+            uri: `sip:erin@${DOMAIN}`,
+            from: '<sip:visitor@elsewhere.example>',
+            to: `<sip:erin@${DOMAIN}>`,
+            headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']],
+            contentType: 'application/sdp',
+            body: Buffer.from(
+              'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+                'm=message 9 TCP/MSRP *\r\na=accept-types:*\r\na=path:msrp://127.0.0.1:9/c1;tcp\r\n',
+            ),
+          },
+          { transport: 'udp', host: '127.0.0.1', port },
+          { signal: AbortSignal.abort() },
+        );
+        expect(response.status).toBe(487);
+        // The reservation made once Redis took writes again is ended at once, not left for 60 s.
+        await withTimeout(ended, 10_000, 'the reservation to end');
+      });
+    } finally {
+      subscriber.disconnect();
+      pauser.disconnect();
+      await caller.close();
+    }
+  });
+
   it('answers an msrps offer with the media TLS path (TCP/TLS/MSRP, RFC 4975 §6)', async () => {
     const caller = new SipEndpoint();
     await caller.listenUdp({ host: '127.0.0.1', port: 0 });

@@ -96,6 +96,11 @@ async function reserve(
     },
     RESERVATION_TTL_SECONDS,
   );
+  // RFC 3261 §9.2: a CANCEL that came meanwhile was answered 487; the session it reserved goes too.
+  if (server.transaction?.signal.aborted) {
+    await ctx.sessions.endByCall(request.callId);
+    return;
+  }
   const sdp = buildMsrpSdp({
     address: ctx.media.host,
     port,
