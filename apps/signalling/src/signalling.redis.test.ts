@@ -46,6 +46,7 @@ let client: Redis;
 let ctx: SignallingContext;
 let server: SignallingServer;
 let scratch: string;
+const registry = new Registry();
 const PREFIX = uniquePrefix('ph');
 
 beforeAll(async () => {
@@ -60,7 +61,7 @@ beforeAll(async () => {
     media: { host: '127.0.0.1', port: 2855, tlsPort: 2857 },
     limits: { maxMessages: 3, pagerMaxBytes: 1300, largeMaxBytes: 100 * 1024 * 1024 },
     policy: { foreignSenders: 'reject', recipients: 'users', minExpires: 60, maxExpires: 3600 },
-    registry: new Registry(),
+    registry,
     log: createLogger('signalling', 'silent'),
   });
   for (const user of ['alice', 'bob', 'carol', 'dave', 'erin'])
@@ -498,6 +499,37 @@ describe('registrar (RFC 3261 §10.3)', () => {
   });
 });
 
+describe('metrics', () => {
+  /** The value of a counter on /metrics (this instance's registry), for one label set. */
+  const counter = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
+    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+    const value = metric?.values.find((v) =>
+      Object.entries(labels).every(([key, wanted]) => v.labels[key] === wanted),
+    );
+    return Number(value?.value ?? 0);
+  };
+
+  it('counts messages stored and declined by reason', async () => {
+    await ctx.users.add('gail', 'gail-secret', DOMAIN); // an inbox of its own, empty
+    const to = `sip:gail@${DOMAIN}`;
+    const stored = await counter('ph_signalling_messages_stored_total');
+    const tooLarge = await counter('ph_signalling_messages_declined_total', {
+      reason: 'message too large',
+    });
+    expect((await messageFromAlice(to, { port: server.udp.port, text: 'counted' })).status).toBe(
+      202,
+    );
+    const big = await messageFromAlice(to, { port: server.udp.port, text: 'x'.repeat(2000) });
+    expect(big.status).toBe(603);
+    expect(await counter('ph_signalling_messages_stored_total')).toBe(stored + 1);
+    expect(
+      await counter('ph_signalling_messages_declined_total', { reason: 'message too large' }),
+    ).toBe(tooLarge + 1);
+    const [message] = await ctx.messages.list(to);
+    if (message) await ctx.messages.ack(to, message.id);
+  });
+});
+
 describe('senders', () => {
   it('answers 403 to a MESSAGE whose From names another user than its credentials', async () => {
     const to = `sip:erin@${DOMAIN}`;
@@ -794,6 +826,7 @@ async function inviteScenario(options: {
   <recv response="100" optional="true" />
   <recv response="${options.status}">
     ${options.status === 200 ? '<action><ereg regexp="a=path:msrp://127.0.0.1:2855/[0-9a-f]+;tcp" search_in="body" check_it="true" assign_to="p" /></action>' : ''}
+    ${options.status === 603 ? '<action><ereg regexp="399 [^ ]+ .message too large." search_in="hdr" header="Warning:" check_it="true" assign_to="w" /></action>' : ''}
   </recv>
   <send><![CDATA[
       ACK sip:[service]@[domain] SIP/2.0
@@ -803,6 +836,7 @@ async function inviteScenario(options: {
     ]]></send>
   ${options.status === 200 ? bye : ''}
   ${options.status === 200 ? '<Reference variables="p" />' : ''}
+  ${options.status === 603 ? '<Reference variables="w" />' : ''}
 </scenario>`;
   const file = join(
     scratch,
@@ -879,13 +913,21 @@ describe('large message INVITE', () => {
     }
   });
 
-  it('reserves the MSRP session, answers 200 with our a=path, and ends it on BYE', async () => {
-    const scenario = await inviteScenario({ status: 200, largeMessage: true, maxSize: 5_000_000 });
-    const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });
-    expect(result.code, result.output).toBe(0);
-    // BYE ended the reservation: nothing is left bound or reserved.
-    expect(await ctx.sessions.active()).toBe(0);
-  }, 40_000);
+  it.each(['u1', 't1'] as const)(
+    'reserves the MSRP session, answers 200 with our a=path, and ends it on BYE (sipp, %s)',
+    async (transport) => {
+      const scenario = await inviteScenario({
+        status: 200,
+        largeMessage: true,
+        maxSize: 5_000_000,
+      });
+      const result = await sipp({ scenario, transport, service: 'erin', user: 'alice' });
+      expect(result.code, result.output).toBe(0);
+      // BYE ended the reservation: nothing is left bound or reserved.
+      expect(await ctx.sessions.active()).toBe(0);
+    },
+    40_000,
+  );
 
   it('stores for a registered device that never answers (a stale binding), after a few seconds', async () => {
     const to = `sip:dave@${DOMAIN}`;
@@ -899,21 +941,29 @@ describe('large message INVITE', () => {
     }
   }, 40_000);
 
-  it('answers a session-mode INVITE to an offline user with 480', async () => {
-    const scenario = await inviteScenario({ status: 480, largeMessage: false, maxSize: 100 });
-    const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });
-    expect(result.code, result.output).toBe(0);
-  }, 40_000);
+  it.each(['u1', 't1'] as const)(
+    'answers a session-mode INVITE to an offline user with 480 (sipp, %s)',
+    async (transport) => {
+      const scenario = await inviteScenario({ status: 480, largeMessage: false, maxSize: 100 });
+      const result = await sipp({ scenario, transport, service: 'erin', user: 'alice' });
+      expect(result.code, result.output).toBe(0);
+    },
+    40_000,
+  );
 
-  it('declines an announced size over the limit with 603', async () => {
-    const scenario = await inviteScenario({
-      status: 603,
-      largeMessage: true,
-      maxSize: 500 * 1024 * 1024,
-    });
-    const result = await sipp({ scenario, transport: 't1', service: 'erin', user: 'alice' });
-    expect(result.code, result.output).toBe(0);
-  }, 40_000);
+  it.each(['u1', 't1'] as const)(
+    'declines an announced size over the limit with 603 and Warning "message too large" (sipp, %s)',
+    async (transport) => {
+      const scenario = await inviteScenario({
+        status: 603,
+        largeMessage: true,
+        maxSize: 500 * 1024 * 1024,
+      });
+      const result = await sipp({ scenario, transport, service: 'erin', user: 'alice' });
+      expect(result.code, result.output).toBe(0);
+    },
+    40_000,
+  );
 });
 
 describe('quota', () => {
