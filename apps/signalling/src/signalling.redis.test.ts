@@ -431,6 +431,22 @@ async function withSecondInstance(
   }
 }
 
+/** A large-message INVITE from `from` to Erin, offering MSRP at `path`, as SipEndpoint.invite takes it. */
+function largeMessageInvite(from: string, path: string) {
+  const proto = path.startsWith('msrps:') ? 'TCP/TLS/MSRP' : 'TCP/MSRP';
+  return {
+    uri: `sip:erin@${DOMAIN}`,
+    from,
+    to: `<sip:erin@${DOMAIN}>`,
+    headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']] as [string, string][],
+    contentType: 'application/sdp',
+    body: Buffer.from(
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+        `m=message 9 ${proto} *\r\na=accept-types:*\r\na=path:${path}\r\n`,
+    ),
+  };
+}
+
 describe('registrar (RFC 3261 §10.3)', () => {
   const aor = `sip:frank@${DOMAIN}`;
   let ua: SipEndpoint;
@@ -562,17 +578,7 @@ describe('senders', () => {
     await caller.listenUdp({ host: '127.0.0.1', port: 0 });
     try {
       const { response } = await caller.invite(
-        {
-          uri: `sip:erin@${DOMAIN}`,
-          from: '<sip:mallory@evil.example>',
-          to: `<sip:erin@${DOMAIN}>`,
-          headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']],
-          contentType: 'application/sdp',
-          body: Buffer.from(
-            'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
-              'm=message 9 TCP/MSRP *\r\na=accept-types:*\r\na=path:msrp://127.0.0.1:9/m1;tcp\r\n',
-          ),
-        },
+        largeMessageInvite('<sip:mallory@evil.example>', 'msrp://127.0.0.1:9/m1;tcp'),
         { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
       );
       expect(response.status).toBe(603);
@@ -859,17 +865,7 @@ describe('large message INVITE', () => {
         // Redis takes no write for a while: the reservation waits, the CANCEL comes first.
         await pauser.call('CLIENT', 'PAUSE', '1000', 'WRITE');
         const { response } = await caller.invite(
-          {
-            uri: `sip:erin@${DOMAIN}`,
-            from: '<sip:visitor@elsewhere.example>',
-            to: `<sip:erin@${DOMAIN}>`,
-            headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']],
-            contentType: 'application/sdp',
-            body: Buffer.from(
-              'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
-                'm=message 9 TCP/MSRP *\r\na=accept-types:*\r\na=path:msrp://127.0.0.1:9/c1;tcp\r\n',
-            ),
-          },
+          largeMessageInvite('<sip:visitor@elsewhere.example>', 'msrp://127.0.0.1:9/c1;tcp'),
           { transport: 'udp', host: '127.0.0.1', port },
           { signal: AbortSignal.abort() },
         );
@@ -889,17 +885,7 @@ describe('large message INVITE', () => {
     await caller.listenUdp({ host: '127.0.0.1', port: 0 });
     try {
       const { response, dialog } = await caller.invite(
-        {
-          uri: `sip:erin@${DOMAIN}`,
-          from: `<sip:alice@${DOMAIN}>`,
-          to: `<sip:erin@${DOMAIN}>`,
-          headers: [['Accept-Contact', '*;+g.oma.sip-im.large-message']],
-          contentType: 'application/sdp',
-          body: Buffer.from(
-            'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
-              'm=message 9 TCP/TLS/MSRP *\r\na=accept-types:*\r\na=path:msrps://127.0.0.1:9/tls1;tcp\r\n',
-          ),
-        },
+        largeMessageInvite(`<sip:alice@${DOMAIN}>`, 'msrps://127.0.0.1:9/tls1;tcp'),
         { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
         { credentials: { user: 'alice', password: 'alice-secret' } },
       );
