@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
 import { peakRssBytes, startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
-import { MEDIA_NODE_OPTIONS } from '../src/node-options.js';
+import { MEDIA_ENV, MEDIA_NODE_OPTIONS } from '../src/node-options.js';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } },
@@ -77,6 +77,7 @@ const media = await startAppProcess({
   script: 'apps/media/dist/main.js',
   nodeOptions: MEDIA_NODE_OPTIONS,
   env: {
+    ...MEDIA_ENV,
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
     MSRP_TCP_PORT: '0',
