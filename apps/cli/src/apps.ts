@@ -29,7 +29,10 @@ export const APPS: readonly AppSpec[] = [
     nodeOptions: ['--max-semi-space-size=1'],
     env: { MALLOC_ARENA_MAX: '2' },
   },
-  { name: 'delivery', listens: () => 'BullMQ worker (no listener)' },
+  {
+    name: 'delivery',
+    listens: (e) => `BullMQ worker; MSRP ws ${e.MSRP_HOST}:${e.DELIVERY_MSRP_WS_PORT} for browsers`,
+  },
   { name: 'dashboard', listens: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/` },
 ];
 

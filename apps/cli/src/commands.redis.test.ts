@@ -96,6 +96,45 @@ describe('the pigeonhole command', () => {
     expect(stderr).toContain('send needs --from USER');
   });
 
+  it('answers an unknown option with the usage (exit 2) and --help with it (exit 0)', async () => {
+    const wrong = await pigeonhole('listen', '--as', 'bob', '--bogus', '1');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: pigeonhole/);
+    expect(wrong.stderr).not.toMatch(/^\s+at /m);
+    const help = await pigeonhole('send', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: pigeonhole');
+  });
+
+  it('says plainly that a password was refused, for send and for listen', async () => {
+    const sent = await pigeonhole(
+      'send',
+      '--from',
+      'alice',
+      '--password',
+      'wrong',
+      '--to',
+      'bob',
+      '--text',
+      'hi',
+    );
+    expect(sent.code).toBe(1);
+    expect(sent.stdout).toContain('alice: the service refused these credentials');
+    const listened = await pigeonhole('listen', '--as', 'bob', '--password', 'wrong', '--out', dir);
+    expect(listened.code).toBe(1);
+    expect(listened.stderr).toContain('wrong user name or password');
+    expect(listened.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('stops listening after --timeout, saying how many of --count came', async () => {
+    const { code, stdout } = await pigeonhole(
+      ...['listen', '--as', 'bob', '--password', 'secret', '--out', join(dir, 'quiet')],
+      ...['--count', '1', '--timeout', '1'],
+    );
+    expect(code).toBe(1);
+    expect(stdout).toContain('0 of 1 messages within 1 s');
+  });
+
   it('sends a text and a file to offline Bob, shows them stored, and Bob receives both', async () => {
     const text = await pigeonhole(
       ...['send', '--from', 'alice', '--password', 'secret', '--to', 'bob', '--text', 'Hello Bob'],

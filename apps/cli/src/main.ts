@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { RedisServerError } from '@pigeonhole/app-runtime';
+import { RegistrationError } from '@pigeonhole/client';
 import { ConfigError, loadEnv } from '@pigeonhole/config';
 import { listenCommand } from './commands/listen.js';
 import { sendCommand } from './commands/send.js';
@@ -17,7 +18,7 @@ commands:
   send --from USER --password PW --to USER (--text TEXT | --file PATH) [--type CONTENT-TYPE]
        [--wait stored|delivered] [--timeout S]
                                  pager MESSAGE when it fits PAGER_MAX_BYTES, else INVITE + MSRP
-  listen --as USER --password PW --out DIR [--count N]
+  listen --as USER --password PW --out DIR [--count N] [--timeout S]
                                  register and write every message received to DIR
   stats                          stored messages per recipient and the last 15 minutes' figures
 
@@ -31,12 +32,22 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.stdout.destroy();
 });
 
+/** node:util parseArgs refusing an option or value (ERR_PARSE_ARGS_*). */
+function isParseArgsError(err: unknown): err is Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   switch (command) {
     case 'start':
       return startService(loadEnv(), print);
@@ -65,16 +76,21 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // A bad configuration, command line or missing redis-server is the user's to fix: its message
-    // alone says what to change.
+    // A bad configuration, command line, password or a missing redis-server is the user's to fix: its
+    // message alone says what to change; a wrong command line shows the usage too.
+    const usage = err instanceof UsageError || isParseArgsError(err);
     const known =
-      err instanceof ConfigError || err instanceof UsageError || err instanceof RedisServerError;
-    const message = known
-      ? err.message
-      : err instanceof Error
-        ? (err.stack ?? err.message)
-        : String(err);
-    process.stderr.write(`pigeonhole: ${message}\n`);
-    process.exitCode = err instanceof ConfigError ? 78 : err instanceof UsageError ? 2 : 1;
+      usage ||
+      err instanceof ConfigError ||
+      err instanceof RedisServerError ||
+      err instanceof RegistrationError;
+    const message =
+      known && err instanceof Error
+        ? err.message
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
+    process.stderr.write(`pigeonhole: ${message}\n${usage ? USAGE : ''}`);
+    process.exitCode = err instanceof ConfigError ? 78 : usage ? 2 : 1;
   },
 );

@@ -24,7 +24,7 @@ export async function startService(env: Env, print: Print): Promise<number> {
       app.name,
       spawn(process.execPath, [...(app.nodeOptions ?? []), appEntry(app)], {
         stdio: 'inherit',
-        env: { ...childEnv(redis.url), ...app.env },
+        env: { ...app.env, ...childEnv(redis.url) }, // the user's own values win
       }),
     );
     print(`${app.name.padEnd(10)} ${app.listens(env)}`);

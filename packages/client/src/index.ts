@@ -1,5 +1,6 @@
 export {
   PigeonholeClient,
+  RegistrationError,
   type ClientEvents,
   type ClientOptions,
   type OutgoingFile,

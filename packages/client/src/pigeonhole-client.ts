@@ -85,6 +85,18 @@ export interface ClientEvents {
   receiveFailed: [Error];
 }
 
+/** The service refused our REGISTER: `status` says why (401/403: the user or password is wrong). */
+export class RegistrationError extends Error {
+  constructor(readonly status: number) {
+    super(
+      status === 401 || status === 403 || status === 407
+        ? `REGISTER answered ${status}: wrong user name or password`
+        : `REGISTER answered ${status}`,
+    );
+    this.name = new.target.name;
+  }
+}
+
 /**
  * A user of the service over SIP WebSocket, on SIP.js: registers, sends pager messages (MESSAGE,
  * RFC 3428) and large ones (INVITE + MSRP, RFC 4975), and receives both, stored ones included: pager
@@ -143,8 +155,7 @@ export class PigeonholeClient extends EventEmitter<ClientEvents> {
       registerer
         .register({
           requestDelegate: {
-            onReject: (response) =>
-              reject(new Error(`REGISTER answered ${response.message.statusCode}`)),
+            onReject: (response) => reject(new RegistrationError(response.message.statusCode ?? 0)),
           },
         })
         .catch(reject);

@@ -32,7 +32,8 @@ const REGISTER_EXPIRES = 300;
  * (INVITE + MSRP over WebSocket, the client connecting to the sender, with a progress bar), writes each
  * body to DIR as `<n>.body` (a CPIM-wrapped message without its wrapper) with `<n>.json` beside
  * it before the sender hears it arrived, answers an IMDN `delivered` when the message asked for one,
- * and prints one line per message. Runs until Ctrl-C, or until `--count` messages arrived.
+ * and prints one line per message. Runs until Ctrl-C, until `--count` messages arrived, or for
+ * `--timeout` seconds (then exit 1 if fewer than `--count` came).
  */
 export async function listenCommand(
   env: Env,
@@ -46,12 +47,16 @@ export async function listenCommand(
       password: { type: 'string' },
       out: { type: 'string' },
       count: { type: 'string' },
+      timeout: { type: 'string' },
     },
   });
   const { as: user, password, out } = values;
   const count = values.count === undefined ? Infinity : Number(values.count);
-  if (!user || !password || !out || !(count > 0))
-    throw new UsageError('listen needs --as USER --password PASSWORD --out DIR [--count N]');
+  const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (!user || !password || !out || !(count > 0) || (timeoutS !== undefined && !(timeoutS > 0)))
+    throw new UsageError(
+      'listen needs --as USER --password PASSWORD --out DIR [--count N] [--timeout S]',
+    );
   await mkdir(out, { recursive: true });
   const inbox = new Inbox({ dir: out, print, me: `sip:${user}@${env.SIP_DOMAIN}` });
   const client = await openClient(env, {
@@ -64,9 +69,14 @@ export async function listenCommand(
   client.on('receiveFailed', warn('a message was not received (the service sends it again)'));
   try {
     await client.register(REGISTER_EXPIRES);
-    print(`listening as ${user}@${env.SIP_DOMAIN}, writing to ${out}`);
+    print(`listening as ${user}@${env.SIP_DOMAIN}, writing to ${out} (Ctrl-C stops)`);
+    const timer =
+      timeoutS === undefined ? undefined : setTimeout(() => inbox.stop(), timeoutS * 1000);
     await inbox.until(count);
-    return 0;
+    clearTimeout(timer);
+    if (inbox.received >= count || count === Infinity) return 0;
+    print(`${inbox.received} of ${count} messages within ${timeoutS ?? 0} s`);
+    return 1;
   } finally {
     await client.stop();
   }
@@ -89,6 +99,16 @@ class Inbox {
     this.#print = options.print;
     this.#me = options.me;
     process.once('SIGINT', () => this.#done());
+  }
+
+  /** Messages received so far. */
+  get received(): number {
+    return this.#received;
+  }
+
+  /** Ends listening now (a timeout), as Ctrl-C does. */
+  stop(): void {
+    this.#done();
   }
 
   /** The client that sends `delivered` notifications. */

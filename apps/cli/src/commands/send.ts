@@ -102,7 +102,7 @@ export async function sendCommand(
   try {
     const sender = { client, user: from, domain };
     const result = large ? await sendLarge(sender, message) : await sendPager(sender, message);
-    print(`${large ? 'large message' : 'pager message'} to ${to}: ${result}`);
+    report({ print, large, to, from }, result);
     return result.startsWith('2') ? 0 : 1;
   } finally {
     await client.stop();
@@ -146,10 +146,20 @@ async function sendAndWait(
 ): Promise<number> {
   await sender.client.register(REGISTER_EXPIRES);
   const result = large ? await sendLarge(sender, outgoing) : await sendPager(sender, outgoing);
-  print(`${large ? 'large message' : 'pager message'} to ${outgoing.to}: ${result}`);
+  report({ print, large, to: outgoing.to, from: sender.user }, result);
   if (!result.startsWith('2')) return 1;
   if (result.startsWith('200') && !large) waiter.deliveredDirectly(); // a device took it at once
   return (await waiter.until(wait.timeoutMs)) ? 0 : 1;
+}
+
+/** Prints the final answer; a digest challenge as the final answer means the password was refused. */
+function report(
+  what: { print: (line: string) => void; large: boolean; to: string; from: string },
+  result: string,
+): void {
+  what.print(`${what.large ? 'large message' : 'pager message'} to ${what.to}: ${result}`);
+  if (/^40[17] /.test(result))
+    what.print(`${what.from}: the service refused these credentials (wrong user name or password)`);
 }
 
 /**
