@@ -11,17 +11,24 @@ export interface AppSpec {
   readonly nodeOptions?: readonly string[];
   /** Environment variables the app's process starts with, beyond the service's own. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Its `/readyz`: 200 once it listens and reaches Redis. */
+  readonly readyUrl: (env: Env) => string;
 }
+
+const opsReady = (port: (env: Env) => number) => (env: Env) =>
+  `http://${env.OPS_HOST}:${port(env)}/readyz`;
 
 export const APPS: readonly AppSpec[] = [
   {
     name: 'signalling',
+    readyUrl: opsReady((e) => e.SIGNALLING_OPS_PORT),
     listens: (e) =>
       `SIP udp ${e.SIP_HOST}:${e.SIP_UDP_PORT}, tcp ${e.SIP_HOST}:${e.SIP_TCP_PORT}, ws ${e.SIP_HOST}:${e.SIP_WS_PORT}` +
       `${e.TLS_CERT_FILE ? `, tls ${e.SIP_HOST}:${e.SIP_TLS_PORT}, wss ${e.SIP_HOST}:${e.SIP_WSS_PORT}` : ''}, domain ${e.SIP_DOMAIN}`,
   },
   {
     name: 'media',
+    readyUrl: opsReady((e) => e.MEDIA_OPS_PORT),
     listens: (e) =>
       `MSRP tcp ${e.MSRP_HOST}:${e.MSRP_TCP_PORT}, ws ${e.MSRP_HOST}:${e.MSRP_WS_PORT}`,
     // As apps/media/src/node-options.ts says: a small young generation frees received Buffers sooner,
@@ -31,9 +38,14 @@ export const APPS: readonly AppSpec[] = [
   },
   {
     name: 'delivery',
+    readyUrl: opsReady((e) => e.DELIVERY_OPS_PORT),
     listens: (e) => `BullMQ worker; MSRP ws ${e.MSRP_HOST}:${e.DELIVERY_MSRP_WS_PORT} for browsers`,
   },
-  { name: 'dashboard', listens: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/` },
+  {
+    name: 'dashboard',
+    readyUrl: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/readyz`,
+    listens: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/`,
+  },
 ];
 
 /** The built entry point of an app, resolved from this package's place in the workspace. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from '@pigeonhole/config';
 import { APPS, appEntry, isBuilt } from './apps.js';
 import { connectRedis } from '@pigeonhole/app-runtime';
@@ -29,9 +30,11 @@ export async function startService(env: Env, print: Print): Promise<number> {
     );
     print(`${app.name.padEnd(10)} ${app.listens(env)}`);
   }
-  print('Pigeonhole is running. Ctrl-C stops it.');
-
-  const code = await firstStopReason(children, print);
+  const stopped = firstStopReason(children, print);
+  // "Running" only once every app answers its /readyz: a client may send at once.
+  const ready = await Promise.race([allReady(children, env), stopped.then(() => false)]);
+  if (ready) print('Pigeonhole is running. Ctrl-C stops it.');
+  const code = await stopped;
   await stopChildren(children);
   await redis.stop();
   print('stopped');
@@ -42,6 +45,23 @@ export async function startService(env: Env, print: Print): Promise<number> {
 function childEnv(redisUrl: string): NodeJS.ProcessEnv {
   // eslint-disable-next-line no-restricted-properties -- passed through to children, not read
   return { ...process.env, REDIS_URL: redisUrl };
+}
+
+/** True once every started app answers its `/readyz` with 200; false when one exits first. */
+async function allReady(children: Map<string, ChildProcess>, env: Env): Promise<boolean> {
+  const checks = APPS.filter((app) => children.has(app.name)).map(async (app) => {
+    const child = children.get(app.name);
+    while (child?.exitCode === null && child.signalCode === null) {
+      const ok = await fetch(app.readyUrl(env), { signal: AbortSignal.timeout(1000) }).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok) return true;
+      await delay(200);
+    }
+    return false;
+  });
+  return (await Promise.all(checks)).every(Boolean);
 }
 
 /** Waits for a stop signal (exit code 0) or for an app to exit on its own (exit code 1). */

@@ -62,19 +62,15 @@ export async function startService(users: string): Promise<RunningService> {
     },
   });
   const lines = createInterface({ input: service.stdout as NodeJS.ReadableStream });
-  const ready = { sip: false, delivery: false, media: false, dashboard: false };
+  // The start command says it runs only once every app answers its /readyz.
   await withTimeout(
     new Promise<void>((resolve) =>
       lines.on('line', (line) => {
-        if (line.includes('"SIP listening"')) ready.sip = true;
-        if (line.includes('"delivery worker running"')) ready.delivery = true;
-        if (line.includes('"MSRP listening"')) ready.media = true;
-        if (line.includes('"dashboard listening')) ready.dashboard = true;
-        if (Object.values(ready).every(Boolean)) resolve();
+        if (line.startsWith('Pigeonhole is running')) resolve();
       }),
     ),
     30_000,
-    'signalling, media, delivery and the dashboard to start',
+    'signalling, media, delivery and the dashboard to be ready',
   );
   return {
     redis,

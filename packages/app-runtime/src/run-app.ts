@@ -49,7 +49,19 @@ export async function runApp(app: AppDefinition): Promise<void> {
   registry.setDefaultLabels({ app: app.name });
   collectDefaultMetrics({ register: registry });
 
-  const running = await app.start({ env, log, redisUrl: redis.url, registry });
+  let running: RunningApp;
+  try {
+    running = await app.start({ env, log, redisUrl: redis.url, registry });
+  } catch (err) {
+    // A port in use is the usual cause (another instance is running): one line that says so.
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    log.fatal(
+      { err },
+      inUse ? 'a port it needs is in use: is Pigeonhole already running?' : 'could not start',
+    );
+    await redis.stop().catch(() => undefined);
+    process.exit(1);
+  }
   const ops = app.opsPort
     ? await startOpsServer({
         host: env.OPS_HOST,
