@@ -30,7 +30,7 @@ import {
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SignallingContext } from './context.js';
 import { createSignallingContext } from './create-context.js';
 import { startSignalling, type SignallingServer } from './signalling-server.js';
@@ -700,48 +700,94 @@ describe('MESSAGE forking', () => {
 });
 
 describe('INVITE forking', () => {
-  it('rings every contact at once; the first 200 is relayed and the other branch is CANCELled (RFC 3261 §16.7)', async () => {
-    const to = `sip:erin@${DOMAIN}`;
+  const to = `sip:erin@${DOMAIN}`;
+  let endpoints: SipEndpoint[] = [];
+  beforeEach(() => ctx.location.removeAll(to));
+  afterEach(async () => {
     await ctx.location.removeAll(to);
-    let ringing: () => void = () => undefined;
-    const rang = new Promise<void>((resolve) => (ringing = resolve));
+    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+    endpoints = [];
+  });
+
+  /** A device of Erin's that rings (180) and never answers; says when it rang and when it was CANCELled. */
+  async function ringingDevice(index: number) {
+    let rang: () => void = () => undefined;
     let cancelled: () => void = () => undefined;
-    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
-    const devices = [
-      // Rings and never answers: with contacts tried in turn, the caller would wait on it for minutes.
-      await erinDevice(0, (device) =>
+    const rings = new Promise<void>((resolve) => (rang = resolve));
+    const cancels = new Promise<void>((resolve) => (cancelled = resolve));
+    endpoints.push(
+      await erinDevice(index, (device) =>
         device.handle('INVITE', (_request, answer) => {
           answer.reply(180);
-          ringing();
+          rang();
           answer.transaction?.signal.addEventListener('abort', () => cancelled(), { once: true });
         }),
       ),
-      await erinDevice(1, (device) =>
+    );
+    return { rings, cancels };
+  }
+
+  /** A device of Erin's that answers `status` once `after` settled (another device rang). */
+  async function answeringDevice(index: number, status: number, after: Promise<void>) {
+    endpoints.push(
+      await erinDevice(index, (device) =>
         device.handle('INVITE', async (_request, answer) => {
-          await rang;
-          answer.reply(200, { toTag: 'picked-up' });
+          await after;
+          answer.reply(status, { toTag: `device-${index}` });
         }),
       ),
-    ];
+    );
+  }
+
+  /** Alice calls Erin (a conversation, no large message); `signal` CANCELs. */
+  async function callErin(signal?: AbortSignal): Promise<SipResponse> {
     const caller = new SipEndpoint();
+    endpoints.push(caller);
     await caller.listenUdp({ host: '127.0.0.1', port: 0 });
-    try {
-      const { response } = await withTimeout(
-        caller.invite(
-          { uri: to, from: `<sip:alice@${DOMAIN}>`, to: `<${to}>` },
-          { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
-          { credentials: { user: 'alice', password: 'alice-secret' } },
-        ),
-        10_000,
-        'the forked INVITE to be answered',
-      );
-      expect(response.status).toBe(200);
-      expect(response.to.params.get('tag')).toBe('picked-up');
-      await withTimeout(cancel, 5000, 'the ringing branch to be CANCELled');
-    } finally {
-      await ctx.location.removeAll(to);
-      await Promise.all([caller, ...devices].map((endpoint) => endpoint.close()));
-    }
+    const { response } = await withTimeout(
+      caller.invite(
+        { uri: to, from: `<sip:alice@${DOMAIN}>`, to: `<${to}>` },
+        { transport: 'udp', host: '127.0.0.1', port: server.udp.port },
+        { credentials: { user: 'alice', password: 'alice-secret' }, signal },
+      ),
+      10_000,
+      'the forked INVITE to be answered',
+    );
+    return response;
+  }
+
+  it('rings every contact at once; the first 200 is relayed and the other branch is CANCELled (RFC 3261 §16.7)', async () => {
+    // Rings and never answers: with contacts tried in turn, the caller would wait on it for minutes.
+    const ringing = await ringingDevice(0);
+    await answeringDevice(1, 200, ringing.rings);
+    const response = await callErin();
+    expect(response.status).toBe(200);
+    expect(response.to.params.get('tag')).toBe('device-1');
+    await withTimeout(ringing.cancels, 5000, 'the ringing branch to be CANCELled');
+  });
+
+  it('relays a 6xx once and CANCELs the branch still ringing (§16.7 step 6)', async () => {
+    const ringing = await ringingDevice(0);
+    await answeringDevice(1, 603, ringing.rings);
+    expect((await callErin()).status).toBe(603);
+    await withTimeout(ringing.cancels, 5000, 'the ringing branch to be CANCELled');
+  });
+
+  it('CANCELs every branch when the caller CANCELs (§16.10)', async () => {
+    const devices = [await ringingDevice(0), await ringingDevice(1)];
+    const hangUp = new AbortController();
+    void Promise.all(devices.map((device) => device.rings)).then(() => hangUp.abort());
+    expect((await callErin(hangUp.signal)).status).toBe(487);
+    await withTimeout(
+      Promise.all(devices.map((device) => device.cancels)),
+      5000,
+      'both branches to be CANCELled',
+    );
+  });
+
+  it("relays a busy device's 486 to a conversation it cannot store, rather than 480", async () => {
+    await answeringDevice(0, 486, Promise.resolve());
+    expect((await callErin()).status).toBe(486);
   });
 });
 

@@ -69,7 +69,7 @@ describe('ServerTransaction timers (RFC 3261 §17.2.1)', () => {
     expect(tx.state).toBe('terminated');
   });
 
-  it('does not retransmit over TCP, and ends at once on a 2xx', () => {
+  it('does not retransmit over TCP; a 2xx leaves it accepted until Timer L (RFC 6026 §7.1)', () => {
     const request = parseSipMessage(INVITE) as SipRequest;
     const flow = recordingFlow('tcp');
     const tx = new ServerTransaction(request, flow, {
@@ -78,12 +78,14 @@ describe('ServerTransaction timers (RFC 3261 §17.2.1)', () => {
     });
     tx.respond(createResponse(request, 180));
     tx.respond(createResponse(request, 200));
-    expect(tx.state).toBe('terminated');
+    expect(tx.state).toBe('accepted');
+    tx.retransmitted(); // an INVITE retransmission is absorbed, not answered
     vi.advanceTimersByTime(64 * T1);
+    expect(tx.state).toBe('terminated');
     expect(flow.sent).toEqual(['SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
   });
 
-  it('still sends a later 2xx of another branch after the first, but nothing else (RFC 6026 §7.1)', () => {
+  it('sends every later 2xx of a forked INVITE, after a 2xx or a 487, but nothing else (RFC 3261 §16.7)', () => {
     const request = parseSipMessage(INVITE) as SipRequest;
     const flow = recordingFlow('udp');
     const tx = new ServerTransaction(request, flow, {
@@ -95,6 +97,15 @@ describe('ServerTransaction timers (RFC 3261 §17.2.1)', () => {
     tx.respond(createResponse(request, 486));
     tx.respond(createResponse(request, 200, { toTag: 'second' }));
     expect(flow.sent).toEqual(['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+
+    const cancelled = new ServerTransaction(request, flow, {
+      timers: DEFAULT_TIMERS,
+      onTerminated: () => undefined,
+    });
+    flow.sent.length = 0;
+    cancelled.respond(createResponse(request, 487));
+    cancelled.respond(createResponse(request, 200, { toTag: 'racing-the-cancel' }));
+    expect(flow.sent).toEqual(['SIP/2.0 487 Request Terminated', 'SIP/2.0 200 OK']);
   });
 
   it('answers a retransmitted request with the last response, and lingers for Timer J over UDP', () => {

@@ -13,12 +13,14 @@ export interface TimerValues {
 export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000 };
 
 export type ServerTransactionState =
-  'trying' | 'proceeding' | 'completed' | 'confirmed' | 'terminated';
+  'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
 /**
  * A server transaction (RFC 3261 §17.2): absorbs retransmitted requests by re-sending the last response,
  * retransmits a non-2xx final response to an INVITE over UDP (Timer G) until the ACK (Timer H gives up),
- * and lingers to absorb late retransmissions (Timers I and J).
+ * and lingers to absorb late retransmissions (Timers I and J). An INVITE answered 2xx stays `accepted`
+ * for 64*T1 (RFC 6026 §7.1, Timer L): it absorbs the INVITE's retransmissions and sends every later
+ * 2xx (another branch of a forked INVITE, §16.7 step 5).
  */
 export class ServerTransaction {
   state: ServerTransactionState;
@@ -26,8 +28,6 @@ export class ServerTransaction {
   readonly timers: TimerValues;
   #request: SipRequest | undefined;
   #last: Buffer | undefined;
-  /** An INVITE answered with a 2xx: the transaction is over, but more 2xx may follow (forking). */
-  #accepted = false;
   readonly #timers = new TimerSet();
   readonly #onTerminated: () => void;
   // Made on first use: a MESSAGE transaction is never cancelled, and thousands linger for Timer J.
@@ -56,23 +56,24 @@ export class ServerTransaction {
 
   /** Sends a response (provisional or final) along the request's flow. */
   respond(response: SipResponse): void {
-    if (this.#accepted && response.status >= 200 && response.status < 300) {
-      // RFC 6026 §7.1: a later 2xx (another branch of a forked INVITE) still goes out.
+    const success = this.isInvite && response.status >= 200 && response.status < 300;
+    if (success && !this.pending) {
+      // RFC 3261 §16.7 step 5, RFC 6026 §7.1: every 2xx of a forked INVITE goes up, even after another
+      // branch's 2xx, our 487 to a CANCEL or a 6xx: the caller makes a dialog of it, or ends it.
       this.flow.send(serializeSipMessage(response));
       return;
     }
-    if (this.state === 'completed' || this.state === 'confirmed' || this.state === 'terminated')
-      return;
+    if (!this.pending) return;
     this.#last = serializeSipMessage(response);
     this.flow.send(this.#last);
     if (response.status < 200) {
       this.state = 'proceeding';
       return;
     }
-    if (this.isInvite && response.status < 300) {
-      // §17.2.1: a 2xx ends the INVITE transaction; its retransmission is the dialog's (§13.3.1.4).
-      this.#accepted = true;
-      this.#terminate();
+    if (success) {
+      // RFC 6026 §7.1: its retransmission is the dialog's (RFC 3261 §13.3.1.4); Timer L ends it.
+      this.state = 'accepted';
+      this.#timers.after(64 * this.timers.T1, () => this.#terminate());
       return;
     }
     this.state = 'completed';
@@ -111,7 +112,9 @@ export class ServerTransaction {
 
   /** The same request arrived again: re-send the last response (§17.2.1, §17.2.2). */
   retransmitted(): void {
-    if (this.#last && this.state !== 'terminated') this.flow.send(this.#last);
+    // RFC 6026 §7.1: in `accepted` the INVITE's retransmissions are absorbed, not answered.
+    if (this.#last && this.state !== 'terminated' && this.state !== 'accepted')
+      this.flow.send(this.#last);
   }
 
   /** The ACK for a non-2xx final response to an INVITE (§17.2.1). */

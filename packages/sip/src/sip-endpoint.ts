@@ -251,7 +251,10 @@ export class SipEndpoint extends EventEmitter<EndpointEvents> {
     markReceived(message, flow);
     const key = transactionKey(message);
     const existing = this.#transactions.get(key);
-    if (existing) {
+    // RFC 6026 §7.1: an ACK reaching an `accepted` INVITE transaction (a UA that kept the INVITE's
+    // branch for the ACK of a 2xx) is the dialog's, not the transaction's.
+    const ackOf2xx = message.method === 'ACK' && existing?.state === 'accepted';
+    if (existing && !ackOf2xx) {
       if (message.method === 'ACK') existing.acknowledged();
       else existing.retransmitted();
       return;

@@ -46,27 +46,37 @@ interface Branch {
  * hold. Provisional responses are relayed; every 2xx is relayed as it comes and the first CANCELs the
  * other branches (§16.7 steps 5 and 10), as does a 6xx (§16.7 step 6). MSRP then runs end to end
  * between the two devices. A CANCEL from the caller cancels every branch (§16.10).
- * Resolves true when the caller got its answer; false when no contact gave one (none, or each ended
- * with a {@link NOT_AN_ANSWER} status or silence): the caller then handles the INVITE as for an
- * offline user.
+ * Resolves `answered` when the caller got its final answer; otherwise (no contact, or each ended with
+ * a {@link NOT_AN_ANSWER} status or silence) the caller handles the INVITE as for an offline user,
+ * with the best of those refusals (a busy device's 486) to relay when it cannot store.
  */
 export async function forwardInvite(
   ctx: SignallingContext,
   { to, ...forward }: ForwardInvite & { to: string },
-): Promise<boolean> {
+): Promise<ForkOutcome> {
   const contacts = await liveContacts(ctx, { aor: to, method: 'INVITE' });
-  if (contacts.length === 0) return false;
+  // A CANCEL during the lookup was answered 487 already (§9.2): no device should ring.
+  if (forward.server.transaction?.signal.aborted) return { answered: true };
+  if (contacts.length === 0) return { answered: false };
   forward.request.removeFirst('Proxy-Authorization'); // RFC 3261 §22.3
   const branches = contacts.map((contact) => startBranch(ctx, { ...forward, contact }));
   return answerOfBranches(forward.server, branches);
 }
 
+/** What forking came to: see {@link forwardInvite}. */
+export type ForkOutcome =
+  { readonly answered: true } | { readonly answered: false; readonly refusal?: SipResponse };
+
 /** §16.7: relays what the branches answer; resolves whether the caller got a final answer. */
-function answerOfBranches(server: ServerContext, branches: readonly Branch[]): Promise<boolean> {
+function answerOfBranches(
+  server: ServerContext,
+  branches: readonly Branch[],
+): Promise<ForkOutcome> {
   const cancelAll = (): void => branches.forEach((branch) => branch.cancel());
   return new Promise((resolve, reject) => {
     let accepted = false;
     let best: SipResponse | undefined;
+    let refusal: SipResponse | undefined;
     for (const branch of branches) {
       branch.response.then((response) => {
         if (!response || response.status >= 300) return;
@@ -74,21 +84,29 @@ function answerOfBranches(server: ServerContext, branches: readonly Branch[]): P
         if (accepted) return;
         accepted = true;
         cancelAll();
-        resolve(true);
+        resolve({ answered: true });
       }, reject);
     }
     Promise.all(
       branches.map(async (branch) => {
         const response = await branch.ended;
-        if (!response || response.status < 300 || NOT_AN_ANSWER.has(response.status)) return;
+        if (!response || response.status < 300) return;
+        if (NOT_AN_ANSWER.has(response.status)) {
+          // The device's own word (486 busy, 480…), not our timeout or cancel: worth relaying.
+          const ours = response.status === 408 || response.status === 487;
+          if (!ours && (!refusal || rank(response) < rank(refusal))) refusal = response;
+          return;
+        }
         if (response.status >= 600) cancelAll();
         if (!best || rank(response) < rank(best)) best = response;
       }),
     ).then(() => {
       if (accepted) return;
-      if (server.transaction?.signal.aborted) return resolve(true); // the 487 went with the CANCEL's 200
-      if (best) server.relay(best);
-      resolve(best !== undefined);
+      // The 487 went with the CANCEL's 200.
+      if (server.transaction?.signal.aborted) return resolve({ answered: true });
+      if (!best) return resolve({ answered: false, refusal });
+      server.relay(best);
+      resolve({ answered: true });
     }, reject);
   });
 }
@@ -98,23 +116,36 @@ function rank(response: SipResponse): number {
   return response.status >= 600 ? 0 : response.status;
 }
 
+/**
+ * One branch: given up when the device stays silent ({@link FIRST_ANSWER_MS}), when Timer C runs out
+ * (restarted by each provisional response, RFC 3261 §16.7 step 2), when the caller CANCELs, or by
+ * {@link Branch.cancel}. Its timers and listeners go when it ends, so nothing holds the request after.
+ */
 function startBranch(
   ctx: SignallingContext,
   { endpoint, request, server, contact }: ForwardInvite & { contact: ContactTarget },
 ): Branch {
-  const given = new AbortController();
-  const silence = setTimeout(() => given.abort(), FIRST_ANSWER_MS);
-  const stop = [given.signal, AbortSignal.timeout(TIMER_C_MS)];
-  if (server.transaction) stop.push(server.transaction.signal);
-  const signal = AbortSignal.any(stop);
+  const stop = new AbortController();
+  const giveUp = (): void => stop.abort();
+  const silence = setTimeout(giveUp, FIRST_ANSWER_MS);
+  let timerC = setTimeout(giveUp, TIMER_C_MS);
+  const caller = server.transaction?.signal;
+  if (caller?.aborted) stop.abort();
+  caller?.addEventListener('abort', giveUp, { once: true });
+  const givenUp = new Promise<undefined>((resolve) => {
+    if (stop.signal.aborted) resolve(undefined);
+    stop.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
   const response = endpoint
     .forward(request, contact.target, {
       uri: contact.uri,
       headers: contact.route ? [['Route', contact.route]] : [],
       recordRoute: recordRoute(ctx, { endpoint, server, contact }),
-      signal,
+      signal: stop.signal,
       onProvisional: (provisional) => {
         clearTimeout(silence);
+        clearTimeout(timerC);
+        timerC = setTimeout(giveUp, TIMER_C_MS);
         server.relay(provisional);
       },
     })
@@ -123,16 +154,12 @@ function startBranch(
       ctx.log.debug({ err, callId: request.callId, contact: contact.uri }, 'contact unreachable');
       return undefined;
     })
-    .finally(() => clearTimeout(silence));
-  const givenUp = new Promise<undefined>((resolve) => {
-    if (signal.aborted) resolve(undefined);
-    signal.addEventListener('abort', () => resolve(undefined), { once: true });
-  });
-  return {
-    response,
-    ended: Promise.race([response, givenUp]),
-    cancel: () => given.abort(),
-  };
+    .finally(() => {
+      clearTimeout(silence);
+      clearTimeout(timerC);
+      caller?.removeEventListener('abort', giveUp);
+    });
+  return { response, ended: Promise.race([response, givenUp]), cancel: giveUp };
 }
 
 /**

@@ -45,11 +45,16 @@ export function inviteHandler(ctx: SignallingContext, endpoint: SipEndpoint): Re
     const target = request.requestUri;
     if (!(await isOurRecipient(ctx, target))) return server.reply(404, { reason: 'No such user' });
     const to = `sip:${target.user}@${ctx.domain}`;
-    if (await forwardInvite(ctx, { endpoint, request, server, to })) return;
+    const fork = await forwardInvite(ctx, { endpoint, request, server, to });
+    if (fork.answered) return;
     const media = request.contentType?.toLowerCase().startsWith('application/sdp')
       ? parseMsrpSdp(request.body.toString('utf8'))
       : undefined;
-    if (!isLargeMessage(request, media)) return server.reply(480, { reason: 'Recipient offline' });
+    if (!isLargeMessage(request, media)) {
+      // A conversation cannot be stored: the device's own refusal (486 busy…), else offline.
+      if (fork.refusal) return server.relay(fork.refusal);
+      return server.reply(480, { reason: 'Recipient offline' });
+    }
     // RFC 4975 §8.5: the offerer connects; an offer that insists on being passive cannot store here.
     if (!media?.path.length || media.setup === 'passive')
       return server.reply(488, { reason: 'MSRP offer with a path needed' });
