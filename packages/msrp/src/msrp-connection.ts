@@ -336,8 +336,6 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
 
   /** The end of a SEND chunk: settles its message when it completed, then answers the transaction. */
   async #finishChunk(end: ChunkEnd): Promise<void> {
-    if (end.chunk.refusedKey !== undefined && end.flag !== '+')
-      this.#refused.delete(end.chunk.refusedKey);
     try {
       await this.#checkBody(end);
       await this.#finishMessage(end);
@@ -345,7 +343,16 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       end.chunk.status ??= 400;
       this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
     }
+    // The message's last chunk (`$` or `#`) ends its refusal too, whenever it was made: the same
+    // Message-ID sent again (after a transient failure) is heard anew.
+    if (end.flag !== '+') this.#forgetRefusal(end.chunk);
     await this.#respond(end.head, end.chunk.status ?? 200);
+  }
+
+  #forgetRefusal(chunk: CurrentChunk): void {
+    const message = chunk.message;
+    const key = chunk.refusedKey ?? (message && `${message.sessionId}\n${message.messageId}`);
+    if (key !== undefined) this.#refused.delete(key);
   }
 
   /**

@@ -101,7 +101,10 @@ export async function sendMessage(
   const report = options.successReport ? connection.outgoing.waitForReport(messageId) : undefined;
   report?.catch(() => undefined);
   let sent = 0;
-  const window = new ChunkWindow(options.maxChunksInFlight ?? 128);
+  const windowSize = options.maxChunksInFlight ?? 128;
+  if (!Number.isInteger(windowSize) || windowSize < 1)
+    throw new RangeError(`maxChunksInFlight must be a positive integer, got ${windowSize}`);
+  const window = new ChunkWindow(windowSize);
   const send = async (piece: Buffer, last: boolean, flag: '$' | '+' | '#'): Promise<void> => {
     await window.room();
     // RFC 4975 §7.1.1: after a non-200 the message stops; not one more chunk, the last one included.

@@ -23,7 +23,8 @@ import {
 } from './index.js';
 
 /** A handler that assembles bodies at their offsets, and records what happened. */
-function recorder(options: { refuseAfter?: number } = {}) {
+function recorder(options: { refuseAfter?: number; refuseCompleteOnce?: number } = {}) {
+  let refusalsLeft = options.refuseCompleteOnce === undefined ? 0 : 1;
   const bodies = new Map<string, Buffer>();
   const completed: string[] = [];
   const aborted: [string, string][] = [];
@@ -41,6 +42,10 @@ function recorder(options: { refuseAfter?: number } = {}) {
       bodies.set(message.messageId, grown);
     },
     onComplete(message) {
+      if (refusalsLeft > 0 && options.refuseCompleteOnce !== undefined) {
+        refusalsLeft--;
+        throw new MsrpStatusError(options.refuseCompleteOnce, 'Try again');
+      }
       completed.push(message.messageId);
       settle?.();
     },
@@ -70,6 +75,23 @@ describe('MSRP sessions over TCP', () => {
     port = (await server.listenTcp({ host: '127.0.0.1', port: 0 })).port;
   });
   afterAll(() => server.close());
+
+  it('hears a message again after refusing its last chunk (a transient failure, then a resend)', async () => {
+    const rec = recorder({ refuseCompleteOnce: 503 });
+    sessions.set('s-resend', rec);
+    const connection = await connectMsrp(toPath('s-resend')[0] ?? '');
+    const message = {
+      toPath: toPath('s-resend'),
+      fromPath,
+      contentType: 'text/plain',
+      body: Buffer.from('once more'),
+      messageId: 'resent-1',
+    };
+    await expect(connection.send(message)).rejects.toMatchObject({ status: 503 });
+    await connection.send(message);
+    expect(rec.completed).toEqual(['resent-1']);
+    await connection.close();
+  });
 
   it('moves a message and answers every chunk to the previous hop', async () => {
     const rec = recorder();
