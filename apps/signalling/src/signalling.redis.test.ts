@@ -406,7 +406,11 @@ async function messageFromAlice(
 
 /** Runs `use` with the UDP port of a second signalling instance: on `client`, with `policy` changed. */
 async function withSecondInstance(
-  options: { client?: Redis; policy?: Partial<SignallingContext['policy']> },
+  options: {
+    client?: Redis;
+    policy?: Partial<SignallingContext['policy']>;
+    media?: SignallingContext['media'];
+  },
   use: (udpPort: number) => Promise<void>,
 ): Promise<void> {
   const second = createSignallingContext({
@@ -415,7 +419,7 @@ async function withSecondInstance(
     domain: DOMAIN,
     host: '127.0.0.1',
     sipPort: 0,
-    media: ctx.media,
+    media: options.media ?? ctx.media,
     limits: { maxMessages: 3 },
     policy: { ...ctx.policy, ...options.policy },
     registry: new Registry(),
@@ -918,10 +922,28 @@ describe('large message INVITE', () => {
         expect(response.status).toBe(487);
         // The reservation made once Redis took writes again is ended at once, not left for 60 s.
         await withTimeout(ended, 10_000, 'the reservation to end');
+        expect(await ctx.sessions.endByCall(response.callId)).toBe(false); // nothing left of it
       });
     } finally {
       subscriber.disconnect();
       pauser.disconnect();
+      await caller.close();
+    }
+  });
+
+  it('answers an msrps offer 488 where media has no TLS listener, rather than plain TCP', async () => {
+    const caller = new SipEndpoint();
+    await caller.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      await withSecondInstance({ media: { host: '127.0.0.1', port: 2855 } }, async (port) => {
+        const { response } = await caller.invite(
+          largeMessageInvite(`<sip:alice@${DOMAIN}>`, 'msrps://127.0.0.1:9/tls2;tcp'),
+          { transport: 'udp', host: '127.0.0.1', port },
+          { credentials: { user: 'alice', password: 'alice-secret' } },
+        );
+        expect(response.status).toBe(488);
+      });
+    } finally {
       await caller.close();
     }
   });

@@ -46,6 +46,10 @@ describe('loadEnv', () => {
     );
   });
 
+  it('keeps SIP_DOMAIN in lower case, as parsed URIs carry their hosts', () => {
+    expect(loadEnv({ SIP_DOMAIN: 'Example.COM' }).SIP_DOMAIN).toBe('example.com');
+  });
+
   it('takes decimal digits only for numbers', () => {
     for (const bad of [' ', '0x10', '1e3', '-1', '5060.5'])
       expect(() => loadEnv({ SIP_UDP_PORT: bad }), bad).toThrow(/SIP_UDP_PORT=/);

@@ -31,7 +31,8 @@ const POSITIVE = 'a positive integer';
 /** Every variable the service reads, with its default. The README's table lists the same names. */
 export const VARIABLES = {
   SIP_DOMAIN: {
-    schema: host('localhost'),
+    // Host names compare case-insensitively (RFC 3261 §19.1.4); parsed URIs carry them in lower case.
+    schema: host('localhost').transform((domain) => domain.toLowerCase()),
     expected: HOST,
     description: 'The SIP domain this server is responsible for',
   },

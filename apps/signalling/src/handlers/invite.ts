@@ -58,6 +58,9 @@ export function inviteHandler(ctx: SignallingContext, endpoint: SipEndpoint): Re
     // RFC 4975 §8.5: the offerer connects; an offer that insists on being passive cannot store here.
     if (!media?.path.length || media.setup === 'passive')
       return server.reply(488, { reason: 'MSRP offer with a path needed' });
+    // An msrps sender wants TLS (RFC 4975 §6): not a plain TCP session in its place.
+    if (wantsTls(media) && ctx.media.tlsPort === undefined)
+      return server.reply(488, { reason: 'MSRP over TLS is not offered here' });
     await reserve(ctx, { request, server, media, to });
   });
 }
@@ -133,6 +136,12 @@ export function byeHandler(ctx: SignallingContext): RequestHandler {
   };
 }
 
+/** An `msrps` offer over TCP (over WebSocket, TLS is the web server's, RFC 7977 §5). */
+function wantsTls(offer: MsrpMedia): boolean {
+  const first = offer.path[0] ?? '';
+  return /^msrps:/i.test(first) && !/;ws$/i.test(first);
+}
+
 /**
  * The media listener a sender can reach: WebSocket when its own path is `;ws` (a browser, which can
  * speak MSRP over nothing else, RFC 7977 §5); TLS when it offered `msrps` (RFC 4975 §6: it wants a
@@ -145,7 +154,7 @@ function mediaListener(
   const first = offer.path[0] ?? '';
   if (/;ws$/i.test(first) && ctx.media.wsPort !== undefined)
     return { scheme: 'msrp', port: ctx.media.wsPort, transport: 'ws' };
-  if (/^msrps:/i.test(first) && ctx.media.tlsPort !== undefined)
+  if (wantsTls(offer) && ctx.media.tlsPort !== undefined)
     return { scheme: 'msrps', port: ctx.media.tlsPort, transport: 'tcp' };
   return { scheme: 'msrp', port: ctx.media.port, transport: 'tcp' };
 }

@@ -43,6 +43,7 @@ export function looseRouter(ctx: SignallingContext, endpoint: SipEndpoint): Requ
   const isOurAddress = (uri: SipUri): boolean => {
     const port = uriTarget(uri)?.port; // the default port of its transport when it names none
     return (
+      port !== undefined &&
       uri.host.toLowerCase() === ctx.host.toLowerCase() &&
       TRANSPORT_NAMES.some((t) => endpoint.transports.local(t)?.port === port)
     );

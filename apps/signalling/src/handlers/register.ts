@@ -38,16 +38,16 @@ export function registerHandler(ctx: SignallingContext): RequestHandler {
       return replyBindings(ctx, aor, server);
     }
     // Every contact is checked before any is written: a refused REGISTER changes nothing.
-    const asked = request.contact.map((contact) => ({
-      contact,
-      expires: askedExpiry(contact, request.expires),
-    }));
-    if (asked.some(({ expires }) => expires === undefined))
-      return server.reply(400, { reason: 'Bad expires parameter' });
-    if (asked.some(({ expires = 0 }) => expires > 0 && expires < ctx.policy.minExpires))
+    const asked: { contact: NameAddr; expires: number }[] = [];
+    for (const contact of request.contact) {
+      const expires = askedExpiry(contact, request.expires);
+      if (expires === undefined) return server.reply(400, { reason: 'Bad expires parameter' });
+      asked.push({ contact, expires });
+    }
+    if (asked.some(({ expires }) => expires > 0 && expires < ctx.policy.minExpires))
       return server.reply(423, { headers: [['Min-Expires', String(ctx.policy.minExpires)]] });
     let fresh = false;
-    for (const { contact, expires = 0 } of asked) {
+    for (const { contact, expires } of asked) {
       if (expires === 0) {
         await ctx.location.remove(aor, {
           contact: contact.uriText,
