@@ -9,6 +9,7 @@ import { createLogger } from '@pigeonhole/app-runtime';
 import { SipEndpoint, type SipResponse } from '@pigeonhole/sip';
 import {
   Inviter,
+  Messager,
   Registerer,
   RegistererState,
   SessionState,
@@ -1107,6 +1108,39 @@ describe('INVITE to a device on SIP over WebSocket', () => {
     expect(result.code, result.output).toBe(0);
     await ended;
   }, 40_000);
+  it('declines a MESSAGE over the pager limit from SIP.js with 603 and its Warning', async () => {
+    const to = `sip:erin@${DOMAIN}`;
+    await ctx.location.removeAll(to);
+    const rejected = new Promise<{ status: number; warning: string }>(
+      (resolve) =>
+        void new Messager(ua, UserAgent.makeURI(to) as URI, 'x'.repeat(2000)).message({
+          requestDelegate: {
+            onReject: (response) =>
+              resolve({
+                status: response.message.statusCode ?? 0,
+                warning: response.message.getHeader('Warning') ?? '',
+              }),
+          },
+        }),
+    );
+    const { status, warning } = await withTimeout(rejected, 10_000, 'the MESSAGE to be answered');
+    expect(status).toBe(603);
+    expect(warning).toMatch(/"message too large"$/);
+  });
+
+  it('answers 480 to a conversation INVITE from SIP.js to an offline user', async () => {
+    const to = `sip:erin@${DOMAIN}`;
+    await ctx.location.removeAll(to);
+    const inviter = new Inviter(ua, UserAgent.makeURI(to) as URI);
+    const rejected = new Promise<number>(
+      (resolve) =>
+        void inviter.invite({
+          requestDelegate: { onReject: (response) => resolve(response.message.statusCode ?? 0) },
+        }),
+    );
+    expect(await withTimeout(rejected, 10_000, 'the INVITE to be answered')).toBe(480);
+  });
+
   it('proxies a call from SIP.js over WebSocket to a device on UDP; ACK and BYE go through us', async () => {
     const to = `sip:carol@${DOMAIN}`;
     const devicePort = await freePort();
