@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { STREAMING_PROCESS } from '@pigeonhole/app-runtime';
 import type { Env } from '@pigeonhole/config';
 
 /** One app of the service, as the start command runs it: a child process of its own. */
@@ -31,13 +32,11 @@ export const APPS: readonly AppSpec[] = [
     readyUrl: opsReady((e) => e.MEDIA_OPS_PORT),
     listens: (e) =>
       `MSRP tcp ${e.MSRP_HOST}:${e.MSRP_TCP_PORT}, ws ${e.MSRP_HOST}:${e.MSRP_WS_PORT}`,
-    // As apps/media/src/node-options.ts says: a small young generation frees received Buffers sooner,
-    // and two malloc arenas keep fewer freed blocks: flat, lower RSS on multi-GiB uploads.
-    nodeOptions: ['--max-semi-space-size=1'],
-    env: { MALLOC_ARENA_MAX: '2' },
+    ...STREAMING_PROCESS,
   },
   {
     name: 'delivery',
+    ...STREAMING_PROCESS,
     readyUrl: opsReady((e) => e.DELIVERY_OPS_PORT),
     listens: (e) => `BullMQ worker; MSRP ws ${e.MSRP_HOST}:${e.DELIVERY_MSRP_WS_PORT} for browsers`,
   },

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { STREAMING_PROCESS } from '@pigeonhole/app-runtime';
 import { SipEndpoint } from '@pigeonhole/sip';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { LocationStore, MessageStore, storeKeys, type StoredMessage } from '@pigeonhole/store';
@@ -155,7 +156,9 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
   const worker = await startAppProcess({
     root: ROOT,
     script: 'apps/delivery/dist/main.js',
+    nodeOptions: STREAMING_PROCESS.nodeOptions,
     env: {
+      ...STREAMING_PROCESS.env,
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
       LOG_LEVEL: 'info',

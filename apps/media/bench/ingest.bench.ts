@@ -8,10 +8,10 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { STREAMING_PROCESS } from '@pigeonhole/app-runtime';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
 import { peakRssBytes, startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
-import { MEDIA_ENV, MEDIA_NODE_OPTIONS } from '../src/node-options.js';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } },
@@ -75,9 +75,9 @@ const client = new Redis(redis.url);
 const media = await startAppProcess({
   root: ROOT,
   script: 'apps/media/dist/main.js',
-  nodeOptions: MEDIA_NODE_OPTIONS,
+  nodeOptions: STREAMING_PROCESS.nodeOptions,
   env: {
-    ...MEDIA_ENV,
+    ...STREAMING_PROCESS.env,
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
     MSRP_TCP_PORT: '0',

@@ -5,6 +5,7 @@
 // rather than buffer. These show bounded memory on Linux; they cannot show behaviour under memory pressure.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { STREAMING_PROCESS } from '@pigeonhole/app-runtime';
 import { connectMsrp } from '@pigeonhole/msrp';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
 import {
@@ -18,7 +19,6 @@ import {
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_ENV, MEDIA_NODE_OPTIONS } from './node-options.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The goal is 150 MB; measured peaks are 137-143 MB with two malloc arenas (145-158 MB without), of
@@ -40,9 +40,9 @@ beforeAll(async () => {
   media = await startAppProcess({
     root: ROOT,
     script: 'apps/media/dist/main.js',
-    nodeOptions: MEDIA_NODE_OPTIONS,
+    nodeOptions: STREAMING_PROCESS.nodeOptions,
     env: {
-      ...MEDIA_ENV,
+      ...STREAMING_PROCESS.env,
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
       MSRP_TCP_PORT: '0',

@@ -1,5 +1,6 @@
 export { runApp, type AppContext, type AppDefinition, type RunningApp } from './run-app.js';
 export { connectRedis, type RedisConnection } from './redis-connection.js';
+export { STREAMING_PROCESS } from './streaming-process.js';
 // A redis-server that cannot start (not installed, bad data dir): its message says what to do.
 export { RedisServerError } from '@pigeonhole/embedded-redis';
 export { createRedis, type RedisRole } from './redis-client.js';
