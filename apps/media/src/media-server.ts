@@ -15,6 +15,7 @@ import {
 } from '@pigeonhole/store';
 import type { Redis } from 'ioredis';
 import type { MediaMetrics } from './media-metrics.js';
+import { SessionBindings } from './session-bindings.js';
 import { UploadSession } from './upload-session.js';
 
 /** What the media server works with. */
@@ -52,7 +53,7 @@ export interface MediaServer {
  * elsewhere), the sender's From-Path must match the reservation, and message bodies stream into the store.
  */
 export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Promise<MediaServer> {
-  const bound = new Map<string, MsrpConnection>();
+  const bound = new SessionBindings();
   const server = new MsrpServer({
     resolveSession: (request) => resolveSession(deps, bound, request),
   });
@@ -66,9 +67,7 @@ export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Pr
       log.warn({ code: err.code, err: err.message }, 'MSRP input refused'),
     );
     connection.once('close', () => {
-      for (const [sessionId, owner] of bound) {
-        if (owner !== connection) continue;
-        bound.delete(sessionId);
+      for (const sessionId of bound.release(connection)) {
         deps.metrics.activeSessions.dec();
         void deps.sessions.end(sessionId).catch(() => undefined);
       }
@@ -77,7 +76,7 @@ export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Pr
   await deps.subscriber.subscribe(deps.sessions.endedChannel);
   deps.subscriber.on('message', (_channel: string, sessionId: string) => {
     // BYE: close the connection after the chunks already received are answered.
-    void bound.get(sessionId)?.close();
+    void bound.connectionOf(sessionId)?.close();
   });
   const tcp = await server.listenTcp({ host: listen.host, port: listen.tcpPort });
   const ws =
@@ -102,7 +101,7 @@ export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Pr
 
 async function resolveSession(
   deps: MediaDeps,
-  bound: Map<string, MsrpConnection>,
+  bound: SessionBindings,
   request: { sessionId: string; fromPath: readonly string[]; connection: MsrpConnection },
 ): Promise<SessionHandler | number> {
   const reservation = await deps.sessions.get(request.sessionId);
@@ -124,7 +123,7 @@ async function resolveSession(
     await deps.sessions.end(request.sessionId).catch(() => undefined);
     return 481;
   }
-  bound.set(request.sessionId, request.connection);
+  bound.bind(request.sessionId, request.connection);
   deps.metrics.activeSessions.inc();
   return new UploadSession(reservation, {
     messages: deps.messages,
