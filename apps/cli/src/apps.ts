@@ -12,12 +12,15 @@ export interface AppSpec {
   readonly nodeOptions?: readonly string[];
   /** Environment variables the app's process starts with, beyond the service's own. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Its `/readyz`: 200 once it listens and reaches Redis. */
-  readonly readyUrl: (env: Env) => string;
+  /**
+   * Its `/readyz`: 200 once it listens and reaches Redis. Undefined when its port is 0 (chosen by the
+   * system, so not known here): it counts as ready once started.
+   */
+  readonly readyUrl: (env: Env) => string | undefined;
 }
 
 const opsReady = (port: (env: Env) => number) => (env: Env) =>
-  `http://${env.OPS_HOST}:${port(env)}/readyz`;
+  port(env) === 0 ? undefined : `http://${env.OPS_HOST}:${port(env)}/readyz`;
 
 export const APPS: readonly AppSpec[] = [
   {
@@ -42,7 +45,8 @@ export const APPS: readonly AppSpec[] = [
   },
   {
     name: 'dashboard',
-    readyUrl: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/readyz`,
+    readyUrl: (e) =>
+      e.DASHBOARD_PORT === 0 ? undefined : `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/readyz`,
     listens: (e) => `http://${e.DASHBOARD_HOST}:${e.DASHBOARD_PORT}/`,
   },
 ];

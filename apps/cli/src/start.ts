@@ -51,8 +51,10 @@ function childEnv(redisUrl: string): NodeJS.ProcessEnv {
 async function allReady(children: Map<string, ChildProcess>, env: Env): Promise<boolean> {
   const checks = APPS.filter((app) => children.has(app.name)).map(async (app) => {
     const child = children.get(app.name);
+    const url = app.readyUrl(env);
+    if (url === undefined) return true;
     while (child?.exitCode === null && child.signalCode === null) {
-      const ok = await fetch(app.readyUrl(env), { signal: AbortSignal.timeout(1000) }).then(
+      const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
         (response) => response.ok,
         () => false,
       );
