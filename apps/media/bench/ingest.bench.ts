@@ -8,10 +8,10 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { STREAMING_PROCESS } from '@pigeonhole/app-runtime';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
-import { peakRssBytes, startAppProcess, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
+import { peakRssBytes, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
+import { startMediaProcess } from '../src/test-media.js';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } },
@@ -68,25 +68,10 @@ async function reserve(
   return { toPath: [localPath], fromPath };
 }
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const redis = await startTestRedis({ appendfsync: 'everysec' });
 const prefix = uniquePrefix('bench');
 const client = new Redis(redis.url);
-const media = await startAppProcess({
-  root: ROOT,
-  script: 'apps/media/dist/main.js',
-  nodeOptions: STREAMING_PROCESS.nodeOptions,
-  env: {
-    ...STREAMING_PROCESS.env,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: prefix,
-    MSRP_TCP_PORT: '0',
-    MSRP_WS_PORT: '0',
-    MEDIA_OPS_PORT: '0',
-    LOG_LEVEL: 'info',
-  },
-  readyMessage: 'MSRP listening',
-});
+const media = await startMediaProcess(redis.url, prefix);
 const tcpPort = Number(media.ready['tcp']);
 const sessions = new SessionStore({ client, prefix });
 const messages = new MessageStore({ client, prefix });

@@ -4,13 +4,10 @@
 // Redis and hashed. A second test pauses Redis writes during an upload: the app must pause the socket
 // rather than buffer. These show bounded memory on Linux; they cannot show behaviour under memory pressure.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { STREAMING_PROCESS } from '@pigeonhole/app-runtime';
 import { connectMsrp } from '@pigeonhole/msrp';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
 import {
   peakRssBytes,
-  startAppProcess,
   startTestRedis,
   uniquePrefix,
   withTimeout,
@@ -19,8 +16,8 @@ import {
 } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMediaProcess } from './test-media.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The goal is 150 MB; measured peaks are 137-143 MB with two malloc arenas (145-158 MB without), of
 // which about 80 MB is the idle process (Node, ioredis, BullMQ, prom-client). The bound here catches
 // growth with message size without flaking on a busier machine.
@@ -37,21 +34,7 @@ const prefix = uniquePrefix('ph');
 beforeAll(async () => {
   redis = await startTestRedis();
   client = new Redis(redis.url);
-  media = await startAppProcess({
-    root: ROOT,
-    script: 'apps/media/dist/main.js',
-    nodeOptions: STREAMING_PROCESS.nodeOptions,
-    env: {
-      ...STREAMING_PROCESS.env,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: prefix,
-      MSRP_TCP_PORT: '0',
-      MSRP_WS_PORT: '0',
-      MEDIA_OPS_PORT: '0',
-      LOG_LEVEL: 'info',
-    },
-    readyMessage: 'MSRP listening',
-  });
+  media = await startMediaProcess(redis.url, prefix);
   ports = { tcp: Number(media.ready['tcp']), ws: Number(media.ready['ws']) };
 }, 60_000);
 

@@ -15,7 +15,6 @@ import {
 } from '@pigeonhole/store';
 import type { Redis } from 'ioredis';
 import type { MediaMetrics } from './media-metrics.js';
-import { SessionBindings } from './session-bindings.js';
 import { UploadSession } from './upload-session.js';
 
 /** What the media server works with. */
@@ -53,9 +52,17 @@ export interface MediaServer {
  * elsewhere), the sender's From-Path must match the reservation, and message bodies stream into the store.
  */
 export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Promise<MediaServer> {
-  const bound = new SessionBindings();
   const server = new MsrpServer({
-    resolveSession: (request) => resolveSession(deps, bound, request),
+    resolveSession: (request) => resolveSession(deps, request),
+  });
+  // The server binds each session to one connection of this instance; Redis, across instances.
+  server.on('sessionBound', () => deps.metrics.activeSessions.set(server.boundSessions));
+  server.on('sessionReleased', (sessionId) => {
+    deps.metrics.activeSessions.set(server.boundSessions);
+    // The reservation would expire by itself (bound TTL); ending it now frees it for the dashboard.
+    void deps.sessions
+      .end(sessionId)
+      .catch((err: unknown) => deps.log.warn({ err, sessionId }, 'session not ended'));
   });
   server.on('connection', (connection) => {
     const log = deps.log.child({
@@ -66,17 +73,11 @@ export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Pr
     connection.on('protocolError', (err) =>
       log.warn({ code: err.code, err: err.message }, 'MSRP input refused'),
     );
-    connection.once('close', () => {
-      for (const sessionId of bound.release(connection)) {
-        deps.metrics.activeSessions.dec();
-        void deps.sessions.end(sessionId).catch(() => undefined);
-      }
-    });
   });
   await deps.subscriber.subscribe(deps.sessions.endedChannel);
   deps.subscriber.on('message', (_channel: string, sessionId: string) => {
     // BYE: close the connection after the chunks already received are answered.
-    void bound.connectionOf(sessionId)?.close();
+    void server.connectionOf(sessionId)?.close();
   });
   const tcp = await server.listenTcp({ host: listen.host, port: listen.tcpPort });
   const ws =
@@ -101,7 +102,6 @@ export async function startMediaServer(deps: MediaDeps, listen: MediaListen): Pr
 
 async function resolveSession(
   deps: MediaDeps,
-  bound: SessionBindings,
   request: { sessionId: string; fromPath: readonly string[]; connection: MsrpConnection },
 ): Promise<SessionHandler | number> {
   const reservation = await deps.sessions.get(request.sessionId);
@@ -118,13 +118,6 @@ async function resolveSession(
     if (err instanceof StoreError && err.code === StoreErrorCode.NOT_FOUND) return 481;
     throw err;
   }
-  if (request.connection.closed) {
-    // It closed while the binding was on its way: its close handler found nothing here to release.
-    await deps.sessions.end(request.sessionId).catch(() => undefined);
-    return 481;
-  }
-  bound.bind(request.sessionId, request.connection);
-  deps.metrics.activeSessions.inc();
   return new UploadSession(reservation, {
     messages: deps.messages,
     log: deps.log.child({ session: request.sessionId }),

@@ -1,9 +1,10 @@
 // Test helpers: a media server on a real Redis, and a way to reserve sessions as signalling would.
 import { randomUUID } from 'node:crypto';
-import { MinuteCounters, createLogger } from '@pigeonhole/app-runtime';
+import { fileURLToPath } from 'node:url';
+import { MinuteCounters, STREAMING_PROCESS, createLogger } from '@pigeonhole/app-runtime';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { MessageStore, SessionStore, type StoreLimits } from '@pigeonhole/store';
-import { uniquePrefix } from '@pigeonhole/testkit';
+import { startAppProcess, uniquePrefix, type AppProcess } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { MediaMetrics } from './media-metrics.js';
@@ -93,4 +94,26 @@ export async function startTestMedia(
       await client.quit();
     },
   };
+}
+
+/**
+ * The built media app as its own process, as the start command runs it (its Node options and malloc
+ * setting), on `redisUrl` under `prefix`, listening on ports of its own: `ready` has `tcp` and `ws`.
+ */
+export function startMediaProcess(redisUrl: string, prefix: string): Promise<AppProcess> {
+  return startAppProcess({
+    root: fileURLToPath(new URL('../../../', import.meta.url)),
+    script: 'apps/media/dist/main.js',
+    nodeOptions: STREAMING_PROCESS.nodeOptions,
+    env: {
+      ...STREAMING_PROCESS.env,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      MSRP_TCP_PORT: '0',
+      MSRP_WS_PORT: '0',
+      MEDIA_OPS_PORT: '0',
+      LOG_LEVEL: 'info',
+    },
+    readyMessage: 'MSRP listening',
+  });
 }

@@ -122,19 +122,21 @@ describe('readImdnRequest', () => {
 });
 
 describe('buildImdn', () => {
-  it('builds a processing "stored" notification as RFC 5438 §8.1 lays it out', () => {
+  /** What every notification of Bob's about IM carries (RFC 5438 §7.2.1): to its sender, Alice. */
+  const aboutIm = () => {
     const original = readImdnRequest(parseCpim(IM));
     if (!original) throw new Error('no request');
-    const body = buildImdn({
-      kind: 'processing',
-      status: 'stored',
+    return {
       original,
       from: 'sip:bob@example.com',
       to: 'sip:alice@example.com',
       recipientUri: 'sip:bob@example.com',
       now: new Date('2026-01-01T00:00:00Z'),
-    });
-    const wrapper = parseCpim(body);
+    };
+  };
+
+  it('builds a processing "stored" notification as RFC 5438 §8.1 lays it out', () => {
+    const wrapper = parseCpim(buildImdn({ kind: 'processing', status: 'stored', ...aboutIm() }));
     expect(wrapper.headers.map((h) => h.name)).toEqual([
       'From',
       'To',
@@ -167,18 +169,7 @@ describe('buildImdn', () => {
   it.each(['delivered', 'failed'] as const)(
     'builds a delivery "%s" notification that parses back (RFC 5438 §7.2.1)',
     (status) => {
-      const original = readImdnRequest(parseCpim(IM));
-      if (!original) throw new Error('no request');
-      const body = buildImdn({
-        kind: 'delivery',
-        status,
-        original,
-        from: 'sip:bob@example.com',
-        to: 'sip:alice@example.com',
-        recipientUri: 'sip:bob@example.com',
-        now: new Date('2026-01-01T00:00:00Z'),
-      });
-      const wrapper = parseCpim(body);
+      const wrapper = parseCpim(buildImdn({ kind: 'delivery', status, ...aboutIm() }));
       // The notification goes from the IM's recipient back to its sender, with an id of its own.
       expect(headerValues(wrapper, 'From')).toEqual(['<sip:bob@example.com>']);
       expect(headerValues(wrapper, 'To')).toEqual(['<sip:alice@example.com>']);

@@ -20,6 +20,13 @@ export const MSRP_WS_PROTOCOL = 'msrp';
 /** Events of a server. */
 export interface ServerEvents {
   connection: [MsrpConnection];
+  /** A session the application resolved is bound to this connection now. */
+  sessionBound: [string, MsrpConnection];
+  /**
+   * A session the application resolved is bound here no more: its connection closed (also while the
+   * application was still resolving it, so that what it reserved can be released).
+   */
+  sessionReleased: [string, MsrpConnection];
 }
 
 /** Accepts MSRP connections over TCP, TLS and WebSocket, all behind one connection type. */
@@ -58,10 +65,25 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
     const session = await resolve(request);
     if (typeof session === 'number') return session;
     // Another connection may have bound it while the application was resolving.
-    if (taken() || request.connection.closed) return 506;
+    if (taken()) return 506;
+    if (request.connection.closed) {
+      this.emit('sessionReleased', request.sessionId, request.connection);
+      return 506;
+    }
     this.#bindings.set(request.sessionId, request.connection);
     this.#bound.get(request.connection)?.add(request.sessionId);
+    this.emit('sessionBound', request.sessionId, request.connection);
     return session;
+  }
+
+  /** The connection a session is bound to, if it is bound here. */
+  connectionOf(sessionId: string): MsrpConnection | undefined {
+    return this.#bindings.get(sessionId);
+  }
+
+  /** Sessions bound to connections of this server now. */
+  get boundSessions(): number {
+    return this.#bindings.size;
   }
 
   /** Listens for TCP, or TLS (`msrps`) when `tls` is given. */
@@ -133,8 +155,11 @@ export class MsrpServer extends EventEmitter<ServerEvents> {
     this.#bound.set(connection, new Set());
     connection.once('close', () => {
       this.connections.delete(connection);
-      for (const sessionId of this.#bound.get(connection) ?? [])
-        if (this.#bindings.get(sessionId) === connection) this.#bindings.delete(sessionId);
+      for (const sessionId of this.#bound.get(connection) ?? []) {
+        if (this.#bindings.get(sessionId) !== connection) continue;
+        this.#bindings.delete(sessionId);
+        this.emit('sessionReleased', sessionId, connection);
+      }
       this.#bound.delete(connection);
     });
     this.emit('connection', connection);

@@ -37,24 +37,8 @@ describe('send after a refusal', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  it('stops within the in-flight window, even for a body that never blocks', async () => {
-    const connection = await connectMsrp(uri);
-    await expect(
-      connection.send({
-        toPath: [uri],
-        fromPath: ['msrp://127.0.0.1:9/c;tcp'],
-        contentType: 'x/y',
-        body: Buffer.alloc(2000 * 1024),
-        chunkSize: 1024,
-        maxChunksInFlight: 8,
-      }),
-    ).rejects.toMatchObject({ status: 413 });
-    await connection.close();
-    await withTimeout(peerClosed, 5000, 'the peer to see the close');
-    expect(sends).toBeLessThanOrEqual(8);
-  });
-
-  it('does not send the last chunk of a message already refused', async () => {
+  /** Sends `chunks` chunks of 1 KiB to the refusing peer; resolves with how many chunks it saw. */
+  async function sendRefused(chunks: number, maxChunksInFlight: number): Promise<number> {
     sends = 0;
     const connection = await connectMsrp(uri);
     await expect(
@@ -62,13 +46,21 @@ describe('send after a refusal', () => {
         toPath: [uri],
         fromPath: ['msrp://127.0.0.1:9/c;tcp'],
         contentType: 'x/y',
-        body: Buffer.alloc(2 * 1024),
+        body: Buffer.alloc(chunks * 1024),
         chunkSize: 1024,
-        maxChunksInFlight: 1,
+        maxChunksInFlight,
       }),
     ).rejects.toMatchObject({ status: 413 });
     await connection.close();
     await withTimeout(peerClosed, 5000, 'the peer to see the close');
-    expect(sends).toBe(1);
+    return sends;
+  }
+
+  it('stops within the in-flight window, even for a body that never blocks', async () => {
+    expect(await sendRefused(2000, 8)).toBeLessThanOrEqual(8);
+  });
+
+  it('does not send the last chunk of a message already refused', async () => {
+    expect(await sendRefused(2, 1)).toBe(1);
   });
 });

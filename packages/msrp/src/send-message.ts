@@ -80,8 +80,17 @@ class ChunkWindow {
   }
 
   /** Resolves once fewer than `size` chunks are unanswered. */
-  async room(): Promise<void> {
-    while (this.#open >= this.size) await new Promise<void>((resolve) => (this.#waiter = resolve));
+  room(): Promise<void> {
+    return this.#below(this.size);
+  }
+
+  /** Resolves once every chunk is answered (or failed). */
+  drained(): Promise<void> {
+    return this.#below(1);
+  }
+
+  async #below(limit: number): Promise<void> {
+    while (this.#open >= limit) await new Promise<void>((resolve) => (this.#waiter = resolve));
   }
 }
 
@@ -96,7 +105,6 @@ export async function sendMessage(
 ): Promise<{ messageId: string }> {
   const messageId = options.messageId ?? newMessageId();
   const chunkSize = options.chunkSize ?? 65_536;
-  const responses: Promise<number>[] = [];
   let refused: MsrpError | undefined;
   const report = options.successReport ? connection.outgoing.waitForReport(messageId) : undefined;
   report?.catch(() => undefined);
@@ -128,7 +136,6 @@ export async function sendMessage(
       },
     );
     window.track(response);
-    responses.push(response);
     await connection.write(
       encodeRequest({
         transactionId,
@@ -161,10 +168,9 @@ export async function sendMessage(
     previous = piece;
   }
   await send(previous ?? Buffer.alloc(0), true, '$');
-  const statuses = await Promise.allSettled(responses);
+  await window.drained();
+  // A chunk not answered 200 (or not answered at all: a local 408) set `refused`.
   if (refused) throw refused;
-  if (statuses.some((s) => s.status === 'rejected'))
-    throw new MsrpError(MsrpErrorCode.REFUSED, 'a chunk was not answered');
   if (report) {
     const status = await report;
     if (status !== 200)

@@ -140,15 +140,19 @@ describe('MSRP sessions over TCP', () => {
       body: Buffer.from('x'),
     });
     const connected = waitForEvent(server, 'connection');
+    const bound = waitForEvent(server, 'sessionBound');
     const first = await connectMsrp(toPath('s-bound')[0] ?? '');
     const [firstAtServer] = (await connected) as [MsrpConnection];
     await first.send(message());
+    expect(await bound).toEqual(['s-bound', firstAtServer]);
+    expect(server.connectionOf('s-bound')).toBe(firstAtServer);
     const second = await connectMsrp(toPath('s-bound')[0] ?? '');
     await expect(second.send(message())).rejects.toMatchObject({ status: 506 });
     await first.send(message()); // still bound to the first
-    const released = waitForEvent(firstAtServer, 'close');
+    const released = waitForEvent(server, 'sessionReleased');
     await first.close();
-    await released;
+    expect(await released).toEqual(['s-bound', firstAtServer]);
+    expect(server.connectionOf('s-bound')).toBeUndefined();
     await second.send(message());
     await second.close();
   });

@@ -1,7 +1,6 @@
 // What the store keeps and deletes: the in-flight window of a writer, chunk keys, every metadata
 // field, one copy per imdn.Message-ID under racing stores. Run on one node and on Cluster.
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { uniquePrefix, waitForEvent, waitUntil, withTimeout } from '@pigeonhole/testkit';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,27 +11,8 @@ import {
   type RedisClient,
   type StoredMessage,
 } from '../src/index.js';
+import { aor, pager, large, readAll } from './fixtures.js';
 import { pauseWrites } from './pause-writes.js';
-
-const aor = (): string => `sip:bob-${uniquePrefix('u')}@example.com`;
-const pager = (to: string, body = 'hi') => ({
-  to,
-  from: 'sip:alice@example.com',
-  contentType: 'text/plain',
-  body: Buffer.from(body),
-});
-const large = (to: string, announcedSize?: number) => ({
-  to,
-  from: 'sip:alice@example.com',
-  contentType: 'application/octet-stream',
-  announcedSize,
-});
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
 /** Chunk keys 0 … count-1 of a large message (`prefix` = `keys.chunkPrefix(aor, id)`). */
 const chunkKeys = (prefix: string, count: number): string[] =>

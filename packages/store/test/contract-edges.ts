@@ -1,6 +1,5 @@
 // Edges of the store's behaviour (bad input, late writes, gaps, races), run on one node and on Cluster.
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { uniquePrefix, withTimeout } from '@pigeonhole/testkit';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,26 +10,7 @@ import {
   type RedisClient,
   type StoredMessage,
 } from '../src/index.js';
-
-const aor = (): string => `sip:bob-${uniquePrefix('u')}@example.com`;
-const pager = (to: string, body = 'hi') => ({
-  to,
-  from: 'sip:alice@example.com',
-  contentType: 'text/plain',
-  body: Buffer.from(body),
-});
-const large = (to: string, announcedSize?: number) => ({
-  to,
-  from: 'sip:alice@example.com',
-  contentType: 'application/octet-stream',
-  announcedSize,
-});
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
+import { aor, pager, large, readAll } from './fixtures.js';
 
 /** Runs the edge cases against the client `getClient()` returns. */
 export function messageStoreEdgeContract(getClient: () => RedisClient): void {

@@ -12,26 +12,7 @@ import {
   type RedisClient,
   type StoredMessage,
 } from '../src/index.js';
-
-const aor = (name = 'bob'): string => `sip:${name}-${uniquePrefix('u')}@example.com`;
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
-
-const pager = (
-  to: string,
-  body: string | Buffer,
-  extra: Partial<Parameters<MessageStore['storePager']>[0]> = {},
-) => ({
-  to,
-  from: 'sip:alice@example.com',
-  contentType: 'text/plain',
-  body: typeof body === 'string' ? Buffer.from(body) : body,
-  ...extra,
-});
+import { aor, pager, readAll } from './fixtures.js';
 
 /** Runs every store behaviour against the client `getClient()` returns. */
 export function messageStoreContract(getClient: () => RedisClient): void {
