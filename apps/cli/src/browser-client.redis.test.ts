@@ -43,13 +43,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   browser = await launchChromium();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
-  await browser.close();
-  site.close();
-  await redis.quit();
-  await service.stop();
+  // Each may be missing when the service did not start.
+  await browser?.close();
+  site?.close();
+  await redis?.quit();
+  await service?.stop();
 });
 
 /** A page that loaded the bundle; page errors fail the test. */

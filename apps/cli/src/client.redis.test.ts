@@ -33,12 +33,13 @@ beforeAll(async () => {
     domain: 'localhost',
   });
   await bob.start();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
-  await bob.stop();
-  await redis.quit();
-  await service.stop();
+  // Each may be missing when the service did not start.
+  await bob?.stop();
+  await redis?.quit();
+  await service?.stop();
 });
 
 /** `pigeonhole send` from Alice to Bob. */

@@ -21,10 +21,10 @@ let dir = '';
 beforeAll(async () => {
   service = await startService('alice:secret,bob:secret');
   dir = await mkdtemp(join(tmpdir(), 'pigeonhole-cli-'));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
-  await service.stop();
+  await service?.stop(); // missing when the service did not start
   await rm(dir, { recursive: true, force: true });
 });
 

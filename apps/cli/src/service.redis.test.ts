@@ -24,9 +24,9 @@ let prefix = '';
 beforeAll(async () => {
   running = await startService('alice:secret,bob:secret');
   ({ redis, sipPort, msrpPort, prefix } = running);
-}, 60_000);
+}, 120_000);
 
-afterAll(() => running.stop());
+afterAll(() => running?.stop()); // missing when the service did not start
 
 /** Starts sipp against the service's SIP port from `local`. */
 function sipp(args: string[], local: number): SippRun {

@@ -12,6 +12,11 @@ import {
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** How long the whole service may take to be ready; generous, as tests share two cores. */
+const READY_MS = 90_000;
+/** Ports are chosen free but bound later, so another process may take one meanwhile. */
+const ATTEMPTS = 3;
+
 /** `pigeonhole start` on free ports and a test Redis, as a user runs it. */
 export interface RunningService {
   readonly redis: TestRedis;
@@ -27,64 +32,123 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Starts the whole service from its build and resolves once signalling, media and delivery run. */
+/** The service did not say it runs; `output` is what it printed. */
+class StartFailed extends Error {
+  constructor(
+    reason: string,
+    readonly output: string,
+  ) {
+    super(`pigeonhole start ${reason}; it printed:\n${output}`);
+  }
+  get portTaken(): boolean {
+    return this.output.includes('a port it needs is in use');
+  }
+}
+
+/** Starts the whole service from its build and resolves once every app is ready. */
 export async function startService(users: string): Promise<RunningService> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(users);
+    } catch (err) {
+      if (!(err instanceof StartFailed && err.portTaken && attempt < ATTEMPTS)) throw err;
+    }
+  }
+}
+
+async function startOnce(users: string): Promise<RunningService> {
   const redis = await startTestRedis();
-  const sipPort = await freePort();
-  const msrpPort = await freePort();
-  const wsPort = await freePort();
-  const dashboardPort = await freePort();
-  const token = 'test-token-0123456789';
+  const ports = await choosePorts();
   const prefix = uniquePrefix('ph');
-  const port = async (): Promise<string> => String(await freePort());
   const env = {
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
-    SIP_UDP_PORT: String(sipPort),
-    SIP_TCP_PORT: String(sipPort),
-    SIP_WS_PORT: String(wsPort),
+    SIP_UDP_PORT: String(ports.sip),
+    SIP_TCP_PORT: String(ports.sip),
+    SIP_WS_PORT: String(ports.ws),
   };
+  const token = 'test-token-0123456789';
   const service: ChildProcess = spawn(process.execPath, ['apps/cli/dist/main.js', 'start'], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env['PATH'],
       ...env,
       SIP_USERS: users,
-      MSRP_TCP_PORT: String(msrpPort),
-      MSRP_WS_PORT: await port(),
-      DASHBOARD_PORT: String(dashboardPort),
-      SIGNALLING_OPS_PORT: await port(),
-      MEDIA_OPS_PORT: await port(),
-      DELIVERY_OPS_PORT: await port(),
-      DELIVERY_MSRP_WS_PORT: await port(),
+      MSRP_TCP_PORT: String(ports.msrp),
+      MSRP_WS_PORT: String(ports.msrpWs),
+      DASHBOARD_PORT: String(ports.dashboard),
+      SIGNALLING_OPS_PORT: String(ports.signallingOps),
+      MEDIA_OPS_PORT: String(ports.mediaOps),
+      DELIVERY_OPS_PORT: String(ports.deliveryOps),
+      DELIVERY_MSRP_WS_PORT: String(ports.deliveryMsrpWs),
       DASHBOARD_TOKEN: token,
     },
   });
-  const lines = createInterface({ input: service.stdout as NodeJS.ReadableStream });
-  // The start command says it runs only once every app answers its /readyz.
-  await withTimeout(
-    new Promise<void>((resolve) =>
-      lines.on('line', (line) => {
-        if (line.startsWith('Pigeonhole is running')) resolve();
-      }),
-    ),
-    30_000,
-    'signalling, media, delivery and the dashboard to be ready',
-  );
-  return {
-    redis,
-    prefix,
-    sipPort,
-    msrpPort,
-    wsPort,
-    dashboard: { url: `http://127.0.0.1:${dashboardPort}`, token },
-    env,
-    async stop() {
+  const stop = async (): Promise<void> => {
+    if (service.exitCode === null && service.signalCode === null) {
       const exited = once(service, 'exit');
       service.kill('SIGTERM');
       await withTimeout(exited, 15_000, 'the service to stop');
-      await redis.destroy();
-    },
+    }
+    await redis.destroy();
   };
+  try {
+    await untilRunning(service);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    redis,
+    prefix,
+    sipPort: ports.sip,
+    msrpPort: ports.msrp,
+    wsPort: ports.ws,
+    dashboard: { url: `http://127.0.0.1:${ports.dashboard}`, token },
+    env,
+    stop,
+  };
+}
+
+const PORT_NAMES = [
+  ...['sip', 'ws', 'msrp', 'msrpWs', 'dashboard'],
+  ...['signallingOps', 'mediaOps', 'deliveryOps', 'deliveryMsrpWs'],
+] as const;
+
+/** A free loopback port for every listener of every app. */
+async function choosePorts(): Promise<Record<(typeof PORT_NAMES)[number], number>> {
+  const ports: Record<string, number> = {};
+  for (const name of PORT_NAMES) ports[name] = await freePort();
+  return ports;
+}
+
+/**
+ * Resolves once the start command says the service runs (it does so only when every app answers
+ * its /readyz); rejects with everything it printed when it exits first or takes too long.
+ */
+async function untilRunning(service: ChildProcess): Promise<void> {
+  const output: string[] = [];
+  if (service.stderr) {
+    createInterface({ input: service.stderr }).on('line', (line) => {
+      output.push(line);
+      process.stderr.write(`${line}\n`);
+    });
+  }
+  const running = new Promise<void>((resolve, reject) => {
+    if (!service.stdout) return;
+    createInterface({ input: service.stdout }).on('line', (line) => {
+      output.push(line);
+      if (line.startsWith('Pigeonhole is running')) resolve();
+    });
+    service.once('exit', (code, signal) =>
+      reject(new StartFailed(`exited (${String(code ?? signal)})`, output.join('\n'))),
+    );
+  });
+  try {
+    await withTimeout(running, READY_MS, 'signalling, media, delivery and the dashboard');
+  } catch (err) {
+    if (err instanceof StartFailed) throw err;
+    throw new StartFailed(`was not ready within ${READY_MS} ms`, output.join('\n'));
+  }
 }

@@ -1,7 +1,7 @@
 import { ConfigError, loadEnv, type Env } from '@pigeonhole/config';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createLogger, type Logger } from './logger.js';
-import { startOpsServer, type ReadinessCheck } from './ops-server.js';
+import { startOpsServer, type OpsServer, type ReadinessCheck } from './ops-server.js';
 import { connectRedis } from './redis-connection.js';
 
 /** What an app's `start` gets. */
@@ -49,9 +49,14 @@ export async function runApp(app: AppDefinition): Promise<void> {
   registry.setDefaultLabels({ app: app.name });
   collectDefaultMetrics({ register: registry });
 
-  let running: RunningApp;
+  let running: RunningApp | undefined;
+  let ops: OpsServer | undefined;
   try {
     running = await app.start({ env, log, redisUrl: redis.url, registry });
+    const checks = running.checks;
+    ops = app.opsPort
+      ? await startOpsServer({ host: env.OPS_HOST, port: app.opsPort(env), registry, checks })
+      : undefined;
   } catch (err) {
     // A port in use is the usual cause (another instance is running): one line that says so.
     const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
@@ -59,17 +64,10 @@ export async function runApp(app: AppDefinition): Promise<void> {
       { err },
       inUse ? 'a port it needs is in use: is Pigeonhole already running?' : 'could not start',
     );
+    await running?.close().catch(() => undefined);
     await redis.stop().catch(() => undefined);
     process.exit(1);
   }
-  const ops = app.opsPort
-    ? await startOpsServer({
-        host: env.OPS_HOST,
-        port: app.opsPort(env),
-        registry,
-        checks: running.checks,
-      })
-    : undefined;
   if (ops) log.info({ url: `http://${env.OPS_HOST}:${ops.port}/metrics` }, 'ops endpoints');
 
   const stop = async (signal: string): Promise<void> => {
