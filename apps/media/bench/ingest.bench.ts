@@ -1,7 +1,8 @@
 // Media ingest: a message sent over MSRP (loopback TCP, from a sender in its own process) into Redis
 // through the media app (its build, as its own process with its production Node options), vs a raw
 // client writing the same 256 KiB chunk keys straight to Redis with SETRANGE, in the same run on the same
-// redis-server (AOF everysec). Peak RSS is the media process's (VmHWM from /proc).
+// redis-server (AOF everysec), each side on a Redis that is not rewriting its AOF, the sides taking
+// turns going first. Peak RSS is the media process's (VmHWM from /proc).
 // Usage: pnpm --filter @pigeonhole/media bench [--mb 1024 --runs 3]
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -9,7 +10,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
-import { peakRssBytes, startTestRedis, uniquePrefix } from '@pigeonhole/testkit';
+import {
+  peakRssBytes,
+  startTestRedis,
+  uniquePrefix,
+  untilPersistenceIdle,
+} from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { startMediaProcess } from '../src/test-media.js';
 
@@ -78,25 +84,40 @@ const messages = new MessageStore({ client, prefix });
 const raw: number[] = [];
 const ingest: number[] = [];
 let mediaRss = 0;
+
+/** Writes the raw side's chunk keys, then deletes them. */
+async function measureRaw(run: number): Promise<void> {
+  const since = process.hrtime.bigint();
+  const window: Promise<unknown>[] = [];
+  for (let at = 0; at < BYTES; at += block.length) {
+    window.push(client.setrange(`raw:${run}:c:${Math.floor(at / CHUNK)}`, at % CHUNK, block));
+    if (window.length >= 64) await window.shift();
+  }
+  await Promise.all(window);
+  raw.push(BYTES / 1e6 / seconds(since));
+  await client.del(...Array.from({ length: BYTES / CHUNK }, (_, n) => `raw:${run}:c:${n}`));
+}
+
+/** Sends one message through the media app, then acknowledges it (which deletes it). */
+async function measureMedia(run: number): Promise<void> {
+  const to = `sip:bench${run}@localhost`;
+  // The sender is a client elsewhere in production: here, another process, not this event loop.
+  const taken = await sendFromAnotherProcess(await reserve(sessions, { to, tcpPort }));
+  ingest.push(BYTES / 1e6 / taken);
+  const stored = await messages.peek(to);
+  if (!stored) throw new Error(`run ${run}: nothing stored for ${to}`);
+  await messages.ack(to, stored.id);
+}
+
 try {
   for (let run = 0; run < Number(values.runs); run++) {
-    const since = process.hrtime.bigint();
-    const window: Promise<unknown>[] = [];
-    for (let at = 0; at < BYTES; at += block.length) {
-      window.push(client.setrange(`raw:${run}:c:${Math.floor(at / CHUNK)}`, at % CHUNK, block));
-      if (window.length >= 64) await window.shift();
+    // Each side starts on a quiet Redis, and they take turns going first: an AOF rewrite forked by
+    // one side's gigabyte must not run on the other side's time.
+    const sides = [() => measureRaw(run), () => measureMedia(run)];
+    for (const side of run % 2 === 0 ? sides : sides.reverse()) {
+      await untilPersistenceIdle(client);
+      await side();
     }
-    await Promise.all(window);
-    raw.push(BYTES / 1e6 / seconds(since));
-    await client.del(...Array.from({ length: BYTES / CHUNK }, (_, n) => `raw:${run}:c:${n}`));
-
-    const to = `sip:bench${run}@localhost`;
-    // The sender is a client elsewhere in production: here, another process, not this event loop.
-    const taken = await sendFromAnotherProcess(await reserve(sessions, { to, tcpPort }));
-    ingest.push(BYTES / 1e6 / taken);
-    const stored = await messages.peek(to);
-    if (!stored) throw new Error(`run ${run}: nothing stored for ${to}`);
-    await messages.ack(to, stored.id);
   }
   mediaRss = (await peakRssBytes(media.child.pid)) / 2 ** 20;
 } finally {

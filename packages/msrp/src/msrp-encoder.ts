@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { ContinuationFlag, MsrpHeader } from './msrp-head.js';
+import { randomHex } from './random-hex.js';
 import { statusComment } from './status.js';
 
 /** A fresh transaction id: 80 random bits as 20 hex characters (RFC 4975 §7.1 asks for at least 64). */
-export const newTransactionId = (): string => randomBytes(10).toString('hex');
+export const newTransactionId = (): string => randomHex(10);
 
 /** A fresh Message-ID: 96 random bits. */
-export const newMessageId = (): string => randomBytes(12).toString('hex');
+export const newMessageId = (): string => randomHex(12);
 
 /** What a request chunk carries. */
 export interface RequestParts {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex.js';
 import { MsrpError, MsrpErrorCode } from './msrp-error.js';
 
 /** An MSRP URI (RFC 4975 §9, RFC 7977 §5): `msrp[s]://host[:port]/session-id;transport`. */
@@ -60,7 +60,7 @@ export function activeEndpointUri(host: string): string {
     secure: false,
     host,
     port: 9,
-    sessionId: randomBytes(12).toString('hex'),
+    sessionId: randomHex(12),
     transport: 'tcp',
   });
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { startTestRedis } from '@pigeonhole/testkit';
+import { startTestRedis, untilPersistenceIdle } from '@pigeonhole/testkit';
 import { DEFAULT_CHUNK_OPTIONS, MessageStore } from '../src/index.js';
 
 const { values } = parseArgs({
@@ -140,7 +140,10 @@ try {
   let rawSeconds = Infinity;
   let largeSeconds = Infinity;
   for (let round = 0; round < ROUNDS; round++) {
+    // Neither side may run while Redis rewrites the AOF the other side grew.
+    await untilPersistenceIdle(client);
     rawSeconds = Math.min(rawSeconds, await rawLargeWrite(client, chunk));
+    await untilPersistenceIdle(client);
     largeSeconds = Math.min(largeSeconds, await storeLargeWrite(large, chunk));
   }
   const mb = LARGE_BYTES / 1e6;
