@@ -193,16 +193,18 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
    */
   #task(run: () => Promise<void> | void, chunk?: CurrentChunk): void {
     this.#pendingTasks++;
-    this.#work = this.#work
-      .then(run)
-      .catch((err: unknown) => {
+    // Two promises per task (it runs per body piece): `then` with both outcomes, not catch + finally.
+    this.#work = this.#work.then(run).then(
+      () => {
+        this.#pendingTasks--;
+      },
+      (err: unknown) => {
+        this.#pendingTasks--;
         if (!chunk) return this.#protocolFailure(err);
         chunk.status ??= 400;
         this.emit('protocolError', asMsrpError(err, MsrpErrorCode.REFUSED));
-      })
-      .finally(() => {
-        this.#pendingTasks--;
-      });
+      },
+    );
   }
 
   #onHead(head: MsrpHead): void {
