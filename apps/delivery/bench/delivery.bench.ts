@@ -20,7 +20,7 @@ import {
   startAppProcess,
   startTestRedis,
   uniquePrefix,
-  untilPersistenceIdle,
+  untilRedisQuiet,
   waitUntil,
   withMsilo,
   withTimeout,
@@ -185,8 +185,8 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
       const message = await messages.get(aor, id);
       if (!message) throw new Error('stored message not found');
       const port = (sink.address() as AddressInfo).port;
-      // Neither side may run while Redis rewrites the AOF that storing the message grew.
-      await untilPersistenceIdle(client);
+      // Neither side may run on the background work of storing the message (AOF rewrite, write-back).
+      await untilRedisQuiet(client);
       raw.push(await rawPump(client, { message, prefix, port }));
       await location.put(aor, {
         contact: device.contact(`large${run}`),
@@ -196,7 +196,7 @@ async function largeDelivery(): Promise<{ delivered: number[]; raw: number[]; wo
         cseq: 1,
         flow: { transport: 'udp', remote: '127.0.0.1:1', edge: 'sip:127.0.0.1' },
       });
-      await untilPersistenceIdle(client);
+      await untilRedisQuiet(client);
       const startedAt = now();
       await deliver.enqueue({ aor, reason: 'register' });
       await waitUntil(() => device.received.length > run, 600_000, 'the large message');

@@ -1,8 +1,8 @@
 // Media ingest: a message sent over MSRP (loopback TCP, from a sender in its own process) into Redis
 // through the media app (its build, as its own process with its production Node options), vs a raw
 // client writing the same 256 KiB chunk keys straight to Redis with SETRANGE, in the same run on the same
-// redis-server (AOF everysec), each side on a Redis that is not rewriting its AOF, the sides taking
-// turns going first. Peak RSS is the media process's (VmHWM from /proc).
+// redis-server (AOF everysec), each side on a quiet Redis (no AOF rewrite, lazy free or write-back
+// left from the other side), the sides taking turns going first. Peak RSS is the media process's (VmHWM from /proc).
 // Usage: pnpm --filter @pigeonhole/media bench [--mb 1024 --runs 3]
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -10,12 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
-import {
-  peakRssBytes,
-  startTestRedis,
-  uniquePrefix,
-  untilPersistenceIdle,
-} from '@pigeonhole/testkit';
+import { peakRssBytes, startTestRedis, uniquePrefix, untilRedisQuiet } from '@pigeonhole/testkit';
 import { Redis } from 'ioredis';
 import { startMediaProcess } from '../src/test-media.js';
 
@@ -115,7 +110,7 @@ try {
     // one side's gigabyte must not run on the other side's time.
     const sides = [() => measureRaw(run), () => measureMedia(run)];
     for (const side of run % 2 === 0 ? sides : sides.reverse()) {
-      await untilPersistenceIdle(client);
+      await untilRedisQuiet(client);
       await side();
     }
   }

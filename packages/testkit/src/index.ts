@@ -15,4 +15,4 @@ export { acceptsConnections } from './accepts.js';
 export { runSippLoad, type SippLoadOptions, type SippLoadResult } from './sipp-load.js';
 export { msiloScript, withMsilo } from './msilo.js';
 export { startTestRedisReplica, type ReplicaPrimary } from './test-redis-replica.js';
-export { untilPersistenceIdle, type InfoClient } from './persistence.js';
+export { untilRedisQuiet, type InfoClient } from './quiet-redis.js';
