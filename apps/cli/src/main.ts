@@ -7,7 +7,7 @@ import { sendCommand } from './commands/send.js';
 import { statsCommand } from './commands/stats.js';
 import { UsageError } from './commands/usage-error.js';
 import { usersCommand } from './commands/users.js';
-import { startService } from './start.js';
+import { AlreadyRunningError, startService } from './start.js';
 
 const USAGE = `usage: pigeonhole <command>
 
@@ -83,7 +83,8 @@ main(process.argv.slice(2)).then(
       usage ||
       err instanceof ConfigError ||
       err instanceof RedisServerError ||
-      err instanceof RegistrationError;
+      err instanceof RegistrationError ||
+      err instanceof AlreadyRunningError;
     const message =
       known && err instanceof Error
         ? err.message

@@ -7,12 +7,19 @@ import { connectRedis } from '@pigeonhole/app-runtime';
 
 type Print = (line: string) => void;
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long an app may take to stop (its runs in progress, then Redis) before it is killed. */
+const STOP_GRACE_MS = 20_000;
+
 /**
  * Starts the whole service in the foreground: Redis (embedded unless REDIS_URL is set), then every
- * built app as a child process. Ctrl-C (SIGINT), SIGTERM or SIGHUP (its terminal closed) stops the apps, then the Redis it started.
+ * built app as a child process. Ctrl-C (SIGINT), SIGTERM or SIGHUP (its terminal closed) stops the
+ * apps, then the Redis it started; an app that does not stop within 20 s is killed, and so is every app
+ * at a second signal. Refuses to start when another instance answers on its ports.
  * Resolves with the exit code once everything is stopped.
  */
 export async function startService(env: Env, print: Print): Promise<number> {
+  await refuseIfAlreadyRunning(env);
   const redis = await connectRedis(env);
   print(`redis      ${redis.url} (${redis.description})`);
   const children = new Map<string, ChildProcess>();
@@ -35,7 +42,10 @@ export async function startService(env: Env, print: Print): Promise<number> {
   const ready = await Promise.race([allReady(children, env), stopped.then(() => false)]);
   if (ready) print('Pigeonhole is running. Ctrl-C stops it.');
   const code = await stopped;
-  await stopChildren(children);
+  // A second Ctrl-C does not wait for the apps to finish.
+  const force = (): void => children.forEach((child) => child.kill('SIGKILL'));
+  for (const name of STOP_SIGNALS) process.on(name, force);
+  await stopChildren(children, print);
   await redis.stop();
   print('stopped');
   return code;
@@ -70,9 +80,7 @@ async function allReady(children: Map<string, ChildProcess>, env: Env): Promise<
 async function firstStopReason(children: Map<string, ChildProcess>, print: Print): Promise<number> {
   const controller = new AbortController();
   const { signal } = controller;
-  const signals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) =>
-    once(process, name, { signal }).then(() => 0),
-  );
+  const signals = STOP_SIGNALS.map((name) => once(process, name, { signal }).then(() => 0));
   const exits = [...children].map(([name, child]) =>
     once(child, 'exit', { signal }).then(([code, sig]) => {
       print(`${name} exited (${String(code ?? sig)}); stopping the service`);
@@ -85,13 +93,47 @@ async function firstStopReason(children: Map<string, ChildProcess>, print: Print
   return code;
 }
 
-async function stopChildren(children: Map<string, ChildProcess>): Promise<void> {
+async function stopChildren(children: Map<string, ChildProcess>, print: Print): Promise<void> {
   await Promise.all(
-    [...children.values()].map(async (child) => {
+    [...children].map(async ([name, child]) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
+      const timer = new AbortController();
+      const inTime = await Promise.race([
+        exited.then(() => true),
+        delay(STOP_GRACE_MS, false, { signal: timer.signal }),
+      ]);
+      timer.abort();
+      if (inTime) return;
+      print(`${name} did not stop within ${STOP_GRACE_MS / 1000} s; killed`);
+      child.kill('SIGKILL');
       await exited;
     }),
   );
+}
+
+/**
+ * A second `start` would find the first one's apps answering its readiness checks and say it runs
+ * before its own apps fail on the ports in use: it stops here, saying why.
+ */
+async function refuseIfAlreadyRunning(env: Env): Promise<void> {
+  for (const app of APPS) {
+    const url = app.readyUrl(env);
+    const answered = url
+      ? await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+          () => true,
+          () => false,
+        )
+      : false;
+    if (answered)
+      throw new AlreadyRunningError(
+        `${url ?? ''} already answers: is Pigeonhole already running? Stop it, or give this one other ports (README: Configuration).`,
+      );
+  }
+}
+
+/** Something already answers where an app of ours would listen. */
+export class AlreadyRunningError extends Error {
+  override readonly name = 'AlreadyRunningError';
 }

@@ -27,8 +27,10 @@ export interface RunningService {
   readonly wsPort: number;
   /** The dashboard's address and its admin token. */
   readonly dashboard: { readonly url: string; readonly token: string };
-  /** The environment a CLI command needs to reach this service. */
+  /** The service's configuration (every port, Redis, prefix): what a CLI command needs to reach it. */
   readonly env: Readonly<Record<string, string>>;
+  /** The `pigeonhole start` process. */
+  readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -60,36 +62,32 @@ async function startOnce(users: string): Promise<RunningService> {
   const redis = await startTestRedis();
   const ports = await choosePorts();
   const prefix = uniquePrefix('ph');
+  const token = 'test-token-0123456789';
   const env = {
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
     SIP_UDP_PORT: String(ports.sip),
     SIP_TCP_PORT: String(ports.sip),
     SIP_WS_PORT: String(ports.ws),
+    MSRP_TCP_PORT: String(ports.msrp),
+    MSRP_WS_PORT: String(ports.msrpWs),
+    DASHBOARD_PORT: String(ports.dashboard),
+    SIGNALLING_OPS_PORT: String(ports.signallingOps),
+    MEDIA_OPS_PORT: String(ports.mediaOps),
+    DELIVERY_OPS_PORT: String(ports.deliveryOps),
+    DELIVERY_MSRP_WS_PORT: String(ports.deliveryMsrpWs),
+    DASHBOARD_TOKEN: token,
   };
-  const token = 'test-token-0123456789';
   const service: ChildProcess = spawn(process.execPath, ['apps/cli/dist/main.js', 'start'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env['PATH'],
-      ...env,
-      SIP_USERS: users,
-      MSRP_TCP_PORT: String(ports.msrp),
-      MSRP_WS_PORT: String(ports.msrpWs),
-      DASHBOARD_PORT: String(ports.dashboard),
-      SIGNALLING_OPS_PORT: String(ports.signallingOps),
-      MEDIA_OPS_PORT: String(ports.mediaOps),
-      DELIVERY_OPS_PORT: String(ports.deliveryOps),
-      DELIVERY_MSRP_WS_PORT: String(ports.deliveryMsrpWs),
-      DASHBOARD_TOKEN: token,
-    },
+    env: { PATH: process.env['PATH'], ...env, SIP_USERS: users },
   });
   const stop = async (): Promise<void> => {
     if (service.exitCode === null && service.signalCode === null) {
       const exited = once(service, 'exit');
       service.kill('SIGTERM');
-      await withTimeout(exited, 15_000, 'the service to stop');
+      await withTimeout(exited, 30_000, 'the service to stop');
     }
     await redis.destroy();
   };
@@ -107,6 +105,7 @@ async function startOnce(users: string): Promise<RunningService> {
     wsPort: ports.ws,
     dashboard: { url: `http://127.0.0.1:${ports.dashboard}`, token },
     env,
+    child: service,
     stop,
   };
 }

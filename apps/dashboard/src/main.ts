@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { MinuteCounters, createRedis, runApp } from '@pigeonhole/app-runtime';
+import { MinuteCounters, createRedis, producerConnection, runApp } from '@pigeonhole/app-runtime';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
 import { createDashboardApp } from './server.js';
@@ -10,11 +10,9 @@ import { redisStoreView } from './redis-store-view.js';
 await runApp({
   name: 'dashboard',
   async start({ env, log, redisUrl, registry }) {
-    const client = createRedis(redisUrl, 'command', 'dashboard');
+    const client = createRedis(redisUrl, 'command', { name: 'dashboard', log });
     const prefix = env.REDIS_PREFIX;
-    const deliver = new DeliverProducer(
-      client.duplicate({ enableOfflineQueue: false, enableAutoPipelining: false }),
-    );
+    const deliver = new DeliverProducer(producerConnection(client, log));
     const figures = new MinuteCounters(client, prefix);
     // Nothing is served without credentials: without DASHBOARD_TOKEN, a token is made for this run.
     const adminToken = env.DASHBOARD_TOKEN ?? randomBytes(18).toString('base64url');

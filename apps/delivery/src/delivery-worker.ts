@@ -74,6 +74,7 @@ export async function startDeliveryWorker(
     connection: options.connection,
     prefix: QUEUE_PREFIX,
   });
+  for (const emitter of [deliver, expire, expireQueue]) logErrorsOnce(emitter, deps.log);
   return {
     async close() {
       await Promise.all([
@@ -104,4 +105,20 @@ async function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Logs a queue's errors, each once until a different one comes: while Redis is down BullMQ reports the
+ * same connection error on every reconnection attempt (without a listener, on the console).
+ */
+function logErrorsOnce(
+  emitter: { readonly name: string; on(event: 'error', listener: (err: Error) => void): unknown },
+  log: DeliveryDeps['log'],
+): void {
+  let last = '';
+  emitter.on('error', (err: Error) => {
+    if (err.message === last) return;
+    last = err.message;
+    log.warn({ err, queue: emitter.name }, 'queue error');
+  });
 }

@@ -9,7 +9,7 @@ await runApp({
   name: 'delivery',
   opsPort: (env) => env.DELIVERY_OPS_PORT,
   async start({ env, log, redisUrl }) {
-    const client = createRedis(redisUrl, 'command', 'delivery');
+    const client = createRedis(redisUrl, 'command', { name: 'delivery', log });
     const prefix = env.REDIS_PREFIX;
     // The worker's own SIP endpoint (UAC): ephemeral ports on the SIP address.
     const endpoint = new SipEndpoint();
@@ -33,7 +33,7 @@ await runApp({
         answerTimeoutMs: env.DELIVERY_ANSWER_TIMEOUT_MS,
       },
       {
-        connection: createRedis(redisUrl, 'worker', 'delivery'),
+        connection: createRedis(redisUrl, 'worker', { name: 'delivery', log }),
         concurrency: env.DELIVERY_CONCURRENCY,
         stalledMs: env.DELIVERY_STALLED_MS,
       },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { MinuteCounters, createRedis, runApp } from '@pigeonhole/app-runtime';
+import { MinuteCounters, createRedis, producerConnection, runApp } from '@pigeonhole/app-runtime';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { MessageStore, SessionStore } from '@pigeonhole/store';
 import { MediaMetrics } from './media-metrics.js';
@@ -10,8 +10,8 @@ await runApp({
   name: 'media',
   opsPort: (env) => env.MEDIA_OPS_PORT,
   async start({ env, log, redisUrl, registry }) {
-    const client = createRedis(redisUrl, 'command', 'media');
-    const subscriber = createRedis(redisUrl, 'subscriber', 'media');
+    const client = createRedis(redisUrl, 'command', { name: 'media', log });
+    const subscriber = createRedis(redisUrl, 'subscriber', { name: 'media', log });
     const prefix = env.REDIS_PREFIX;
     const messages = new MessageStore({
       client,
@@ -23,9 +23,7 @@ await runApp({
         maxTtlSeconds: env.MESSAGE_MAX_TTL_S,
       },
     });
-    const deliver = new DeliverProducer(
-      client.duplicate({ enableOfflineQueue: false, enableAutoPipelining: false }),
-    );
+    const deliver = new DeliverProducer(producerConnection(client, log));
     const figures = new MinuteCounters(client, prefix);
     const tls =
       env.TLS_CERT_FILE && env.TLS_KEY_FILE

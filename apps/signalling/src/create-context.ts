@@ -1,4 +1,4 @@
-import { MinuteCounters, type Logger } from '@pigeonhole/app-runtime';
+import { MinuteCounters, producerConnection, type Logger } from '@pigeonhole/app-runtime';
 import { DeliverProducer } from '@pigeonhole/queue';
 import { DigestAuthenticator } from '@pigeonhole/sip';
 import {
@@ -48,9 +48,7 @@ export function createSignallingContext(options: {
         return algorithm === 'MD5' ? credentials?.ha1Md5 : credentials?.ha1Sha256;
       },
     }),
-    deliver: new DeliverProducer(
-      options.client.duplicate({ enableOfflineQueue: false, enableAutoPipelining: false }),
-    ),
+    deliver: new DeliverProducer(producerConnection(options.client, options.log)),
     metrics: new SignallingMetrics(options.registry),
     figures: new MinuteCounters(options.client, options.prefix),
     log: options.log,

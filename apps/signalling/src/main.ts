@@ -9,7 +9,7 @@ await runApp({
   name: 'signalling',
   opsPort: (env) => env.SIGNALLING_OPS_PORT,
   async start({ env, log, redisUrl, registry }) {
-    const client = createRedis(redisUrl, 'command', 'signalling');
+    const client = createRedis(redisUrl, 'command', { name: 'signalling', log });
     const ctx = createSignallingContext({
       client,
       prefix: env.REDIS_PREFIX,

@@ -3,7 +3,12 @@ export { connectRedis, type RedisConnection } from './redis-connection.js';
 export { STREAMING_PROCESS } from './streaming-process.js';
 // A redis-server that cannot start (not installed, bad data dir): its message says what to do.
 export { RedisServerError } from '@pigeonhole/embedded-redis';
-export { createRedis, type RedisRole } from './redis-client.js';
+export {
+  createRedis,
+  producerConnection,
+  type RedisClientOptions,
+  type RedisRole,
+} from './redis-client.js';
 export { createLogger, type Logger } from './logger.js';
 export {
   startOpsServer,

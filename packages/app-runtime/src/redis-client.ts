@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from './logger.js';
 
 /**
  * How a connection is used, which sets its failure behaviour:
@@ -12,12 +13,49 @@ export type RedisRole = 'command' | 'producer' | 'worker' | 'subscriber';
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   // Commands issued in the same tick go out in one write: under load, one syscall for many requests.
   command: { maxRetriesPerRequest: 3, enableAutoPipelining: true },
-  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 3 },
+  producer: { enableOfflineQueue: false, enableAutoPipelining: false, maxRetriesPerRequest: 3 },
   worker: { maxRetriesPerRequest: null },
   subscriber: { maxRetriesPerRequest: null },
 };
 
-/** Opens an ioredis connection for `role` to `url`, named for `CLIENT LIST`. */
-export function createRedis(url: string, role: RedisRole, name = 'pigeonhole'): Redis {
-  return new Redis(url, { ...ROLE_OPTIONS[role], connectionName: `${name}:${role}` });
+/** Who a connection is: its name in `CLIENT LIST`, and where its outages are logged. */
+export interface RedisClientOptions {
+  /** @defaultValue 'pigeonhole' */
+  readonly name?: string;
+  readonly log?: Logger;
+}
+
+/** Opens an ioredis connection for `role` to `url`, named `<name>:<role>` for `CLIENT LIST`. */
+export function createRedis(url: string, role: RedisRole, options: RedisClientOptions = {}): Redis {
+  const name = `${options.name ?? 'pigeonhole'}:${role}`;
+  return reportOutages(
+    new Redis(url, { ...ROLE_OPTIONS[role], connectionName: name }),
+    options.log,
+  );
+}
+
+/** A `producer` connection to the same Redis as `client` (BullMQ producers take their own). */
+export function producerConnection(client: Redis, log?: Logger): Redis {
+  const name = `${String(client.options.connectionName).split(':')[0] ?? 'pigeonhole'}:producer`;
+  return reportOutages(client.duplicate({ ...ROLE_OPTIONS.producer, connectionName: name }), log);
+}
+
+/**
+ * Logs one warning when a connection fails and one line when it is back, instead of ioredis's
+ * "Unhandled error event" on every reconnection attempt (dozens a second while Redis is down).
+ */
+function reportOutages(client: Redis, log: Logger | undefined): Redis {
+  const connection = client.options.connectionName;
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    log?.warn({ err, connection }, 'redis connection failed; reconnecting');
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log?.info({ connection }, 'redis connection back');
+  });
+  return client;
 }

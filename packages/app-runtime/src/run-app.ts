@@ -28,6 +28,25 @@ export interface AppDefinition {
   readonly start: (context: AppContext) => Promise<RunningApp>;
 }
 
+/** How long one step of stopping may take: a Redis gone first must not keep an app from exiting. */
+const STOP_STEP_LIMIT_MS = 10_000;
+
+/** Resolves with `step`, or rejects once it took longer than {@link STOP_STEP_LIMIT_MS}. */
+async function withinStopLimit(step: Promise<void> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`did not finish within ${STOP_STEP_LIMIT_MS} ms`)),
+      STOP_STEP_LIMIT_MS,
+    );
+  });
+  try {
+    await Promise.race([step, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The body of every app's `main.ts`: reads the config (a bad value exits 78 with a message naming the
  * variable), connects Redis (the embedded one when REDIS_URL is unset), starts the app and its ops
@@ -72,11 +91,16 @@ export async function runApp(app: AppDefinition): Promise<void> {
 
   const stop = async (signal: string): Promise<void> => {
     log.info({ signal }, 'stopping');
-    for (const step of [() => ops?.close(), () => running.close(), () => redis.stop()]) {
+    const steps = [
+      ['ops endpoints', () => ops?.close()],
+      ['app', () => running.close()],
+      ['redis', () => redis.stop()],
+    ] as const;
+    for (const [what, step] of steps) {
       try {
-        await step();
+        await withinStopLimit(step());
       } catch (err) {
-        log.error({ err }, 'error while stopping');
+        log.error({ err, what }, 'error while stopping');
       }
     }
     log.info('stopped');

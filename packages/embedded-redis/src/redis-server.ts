@@ -129,7 +129,12 @@ export class RedisServer {
 
   #spawn(): Promise<void> {
     const { binary, startTimeoutMs } = this.#options;
-    const child = spawn(binary, this.#args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: a Ctrl-C in the terminal reaches the apps, which stop first and may
+    // still need Redis while they do; whoever started the server stops it after them.
+    const child = spawn(binary, this.#args(), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.#child = child;
     return new Promise<void>((resolve, reject) => {
       let output = '';

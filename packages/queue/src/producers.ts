@@ -18,6 +18,9 @@ export class DeliverProducer {
         backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
       },
     });
+    // Without a listener BullMQ prints every connection error, on each reconnection attempt. The
+    // connection's owner reports its outages, and an enqueue that fails rejects its caller.
+    this.#queue.on('error', () => undefined);
   }
 
   /** The underlying BullMQ queue (for the dashboard). */
