@@ -69,16 +69,20 @@ export class ImdnWaiter {
     }
     if (notification.messageId !== this.#messageId) {
       this.#print(
-        `notification about an earlier message (${notification.messageId}): ${notification.kind} ${notification.status}`,
+        `notification about an earlier message (${notification.messageId}): ${describe(notification)}`,
       );
       return;
     }
-    this.#print(`notification: ${notification.kind} ${notification.status}`);
+    this.#print(`notification: ${describe(notification)}`);
     if (FINAL_FAILURES.has(notification.status)) this.#settle(false);
     else if (notification.status === 'delivered') this.#settle(true);
     else if (notification.status === 'stored' && this.#wanted === 'stored') this.#settle(true);
   }
 }
+
+/** `stored (IMDN processing-notification)`: the status first, then the RFC 5438 element it came in. */
+const describe = (notification: ParsedImdn): string =>
+  `${notification.status} (IMDN ${notification.kind}-notification)`;
 
 function notificationOf(message: ReceivedText): ParsedImdn | undefined {
   if (!message.contentType.toLowerCase().startsWith('message/cpim')) return undefined;
