@@ -219,7 +219,9 @@ describe('the pigeonhole command', () => {
     const sent = await sending;
     expect(sent.stdout).toContain('pager message to bob: 202 Accepted');
     const lines = sent.stdout.split('\n');
-    expect(lines.indexOf('notification: stored (IMDN processing-notification)')).toBeGreaterThan(-1);
+    expect(lines.indexOf('notification: stored (IMDN processing-notification)')).toBeGreaterThan(
+      -1,
+    );
     expect(lines.indexOf('notification: delivered (IMDN delivery-notification)')).toBeGreaterThan(
       lines.indexOf('notification: stored (IMDN processing-notification)'),
     );
@@ -253,7 +255,9 @@ describe('the pigeonhole command', () => {
     expect(listen.code, listen.stderr).toBe(0);
     const sent = await sending;
     expect(sent.stdout).toMatch(/large message to bob: 200 OK, \d+ bytes stored/);
-    expect(sent.stdout.split('\n')).toContain('notification: delivered (IMDN delivery-notification)');
+    expect(sent.stdout.split('\n')).toContain(
+      'notification: delivered (IMDN delivery-notification)',
+    );
     expect(sent.code, sent.stdout + sent.stderr).toBe(0);
     expect((await readFile(join(out, '1.body'))).equals(content)).toBe(true);
     expect(JSON.parse(await readFile(join(out, '1.json'), 'utf8'))).toMatchObject({
