@@ -50,13 +50,13 @@ export function figuresSection(minutes: readonly MinuteFigures[], activeSessions
   const tile = (label: string, value: string, note: string): Html =>
     html`<div class="figure"><span>${label}</span><b>${value}</b><span>${note}</span></div>`;
   const perMinute = (figure: keyof MinuteFigures['values'], label: string): Html =>
-    tile(label, String(lastFull?.[figure] ?? 0), `per minute · ${sum(figure)} in 15 min`);
+    tile(label, String(lastFull?.[figure] ?? 0), `last full minute · ${sum(figure)} in 15 min`);
   return html`<h2>Live</h2>
     <div class="figures">
       ${perMinute('stored', 'Stored')}${perMinute('delivered', 'Delivered')}${perMinute('expired', 'Expired')}
       ${perMinute('declined', 'Declined')}
-      ${tile('MSRP in', formatBytes(lastFull?.msrp_bytes_in ?? 0), `per minute · ${formatBytes(sum('msrp_bytes_in'))} in 15 min`)}
-      ${tile('MSRP out', formatBytes(lastFull?.msrp_bytes_out ?? 0), `per minute · ${formatBytes(sum('msrp_bytes_out'))} in 15 min`)}
+      ${tile('MSRP in', formatBytes(lastFull?.msrp_bytes_in ?? 0), `last full minute · ${formatBytes(sum('msrp_bytes_in'))} in 15 min`)}
+      ${tile('MSRP out', formatBytes(lastFull?.msrp_bytes_out ?? 0), `last full minute · ${formatBytes(sum('msrp_bytes_out'))} in 15 min`)}
       ${tile('Active MSRP sessions', String(activeSessions), 'now')}
     </div>`;
 }
