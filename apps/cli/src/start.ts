@@ -20,35 +20,69 @@ const STOP_GRACE_MS = 20_000;
  */
 export async function startService(env: Env, print: Print): Promise<number> {
   await refuseIfAlreadyRunning(env);
-  const redis = await connectRedis(env);
-  print(`redis      ${redis.url} (${redis.description})`);
   const children = new Map<string, ChildProcess>();
-  for (const app of APPS) {
-    if (!isBuilt(app)) {
-      print(`${app.name.padEnd(10)} not built yet; skipped`);
-      continue;
-    }
-    children.set(
-      app.name,
-      spawn(process.execPath, [...(app.nodeOptions ?? []), appEntry(app)], {
-        stdio: 'inherit',
-        env: { ...app.env, ...childEnv(redis.url) }, // the user's own values win
-      }),
-    );
-    print(`${app.name.padEnd(10)} ${app.listens(env)}`);
-  }
-  const stopped = firstStopReason(children, print);
+  // Signals are handled from here on: one while Redis starts stops what was started so far.
+  const stopSignal = watchStopSignals(children);
+  const redis = await connectRedis(env, { ownProcessGroup: true });
+  print(`redis      ${redis.url} (${redis.description})`);
+  if (!stopSignal.received) spawnApps(env, { children, redisUrl: redis.url, print });
+  const stopped = firstStopReason(children, { stopSignal: stopSignal.promise, print });
   // "Running" only once every app answers its /readyz: a client may send at once.
-  const ready = await Promise.race([allReady(children, env), stopped.then(() => false)]);
+  const ready =
+    !stopSignal.received &&
+    (await Promise.race([allReady(children, env), stopped.then(() => false)]));
   if (ready) print('Pigeonhole is running. Ctrl-C stops it.');
   const code = await stopped;
-  // A second Ctrl-C does not wait for the apps to finish.
-  const force = (): void => children.forEach((child) => child.kill('SIGKILL'));
-  for (const name of STOP_SIGNALS) process.on(name, force);
   await stopChildren(children, print);
   await redis.stop();
   print('stopped');
   return code;
+}
+
+/** Starts every built app as a child process on `redisUrl`. */
+function spawnApps(
+  env: Env,
+  into: { children: Map<string, ChildProcess>; redisUrl: string; print: Print },
+): void {
+  for (const app of APPS) {
+    if (!isBuilt(app)) {
+      into.print(`${app.name.padEnd(10)} not built yet; skipped`);
+      continue;
+    }
+    into.children.set(
+      app.name,
+      spawn(process.execPath, [...(app.nodeOptions ?? []), appEntry(app)], {
+        stdio: 'inherit',
+        env: { ...app.env, ...childEnv(into.redisUrl) }, // the user's own values win
+      }),
+    );
+    into.print(`${app.name.padEnd(10)} ${app.listens(env)}`);
+  }
+}
+
+/**
+ * The first SIGINT, SIGTERM or SIGHUP asks to stop; a later one kills the apps at once (a second
+ * Ctrl-C does not wait for them).
+ */
+function watchStopSignals(children: Map<string, ChildProcess>): {
+  readonly promise: Promise<void>;
+  readonly received: boolean;
+} {
+  let received = false;
+  const promise = new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      if (received) children.forEach((child) => child.kill('SIGKILL'));
+      received = true;
+      resolve();
+    };
+    for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  });
+  return {
+    promise,
+    get received() {
+      return received;
+    },
+  };
 }
 
 /** The environment of an app: ours, with the Redis every app must share. */
@@ -77,19 +111,20 @@ async function allReady(children: Map<string, ChildProcess>, env: Env): Promise<
 }
 
 /** Waits for a stop signal (exit code 0) or for an app to exit on its own (exit code 1). */
-async function firstStopReason(children: Map<string, ChildProcess>, print: Print): Promise<number> {
+async function firstStopReason(
+  children: Map<string, ChildProcess>,
+  { stopSignal, print }: { stopSignal: Promise<void>; print: Print },
+): Promise<number> {
   const controller = new AbortController();
-  const { signal } = controller;
-  const signals = STOP_SIGNALS.map((name) => once(process, name, { signal }).then(() => 0));
   const exits = [...children].map(([name, child]) =>
-    once(child, 'exit', { signal }).then(([code, sig]) => {
+    once(child, 'exit', { signal: controller.signal }).then(([code, sig]) => {
       print(`${name} exited (${String(code ?? sig)}); stopping the service`);
       return 1;
     }),
   );
-  const code = await Promise.race([...signals, ...exits]);
+  const code = await Promise.race([stopSignal.then(() => 0), ...exits]);
   controller.abort();
-  await Promise.allSettled([...signals, ...exits]);
+  await Promise.allSettled(exits);
   return code;
 }
 

@@ -31,6 +31,8 @@ export interface RunningService {
   readonly env: Readonly<Record<string, string>>;
   /** The `pigeonhole start` process. */
   readonly child: ChildProcess;
+  /** The lines it printed so far (its apps' logs included), stdout and stderr. */
+  readonly output: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -42,8 +44,11 @@ class StartFailed extends Error {
   ) {
     super(`pigeonhole start ${reason}; it printed:\n${output}`);
   }
+  /** A port chosen free was taken before the service bound it (by another test's service, say). */
   get portTaken(): boolean {
-    return this.output.includes('a port it needs is in use');
+    return ['a port it needs is in use', 'is Pigeonhole already running?'].some((says) =>
+      this.output.includes(says),
+    );
   }
 }
 
@@ -84,15 +89,19 @@ async function startOnce(users: string): Promise<RunningService> {
     env: { PATH: process.env['PATH'], ...env, SIP_USERS: users },
   });
   const stop = async (): Promise<void> => {
-    if (service.exitCode === null && service.signalCode === null) {
-      const exited = once(service, 'exit');
-      service.kill('SIGTERM');
-      await withTimeout(exited, 30_000, 'the service to stop');
+    try {
+      if (service.exitCode === null && service.signalCode === null) {
+        const exited = once(service, 'exit');
+        service.kill('SIGTERM');
+        await withTimeout(exited, 30_000, 'the service to stop');
+      }
+    } finally {
+      await redis.destroy();
     }
-    await redis.destroy();
   };
+  const output: string[] = [];
   try {
-    await untilRunning(service);
+    await untilRunning(service, output);
   } catch (err) {
     await stop();
     throw err;
@@ -106,6 +115,7 @@ async function startOnce(users: string): Promise<RunningService> {
     dashboard: { url: `http://127.0.0.1:${ports.dashboard}`, token },
     env,
     child: service,
+    output,
     stop,
   };
 }
@@ -126,8 +136,7 @@ async function choosePorts(): Promise<Record<(typeof PORT_NAMES)[number], number
  * Resolves once the start command says the service runs (it does so only when every app answers
  * its /readyz); rejects with everything it printed when it exits first or takes too long.
  */
-async function untilRunning(service: ChildProcess): Promise<void> {
-  const output: string[] = [];
+async function untilRunning(service: ChildProcess, output: string[]): Promise<void> {
   if (service.stderr) {
     createInterface({ input: service.stderr }).on('line', (line) => {
       output.push(line);
@@ -140,7 +149,8 @@ async function untilRunning(service: ChildProcess): Promise<void> {
       output.push(line);
       if (line.startsWith('Pigeonhole is running')) resolve();
     });
-    service.once('exit', (code, signal) =>
+    // 'close', not 'exit': every line it printed has been read by then.
+    service.once('close', (code, signal) =>
       reject(new StartFailed(`exited (${String(code ?? signal)})`, output.join('\n'))),
     );
   });

@@ -108,7 +108,7 @@ async function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
 }
 
 /**
- * Logs a queue's errors, each once until a different one comes: while Redis is down BullMQ reports the
+ * Logs a queue's errors, the same one at most once a minute: while Redis is down BullMQ reports the
  * same connection error on every reconnection attempt (without a listener, on the console).
  */
 function logErrorsOnce(
@@ -116,9 +116,12 @@ function logErrorsOnce(
   log: DeliveryDeps['log'],
 ): void {
   let last = '';
+  let loggedAt = 0;
   emitter.on('error', (err: Error) => {
-    if (err.message === last) return;
+    // The same error again within a minute is the same outage; a later one is logged again.
+    if (err.message === last && Date.now() - loggedAt < 60_000) return;
     last = err.message;
+    loggedAt = Date.now();
     log.warn({ err, queue: emitter.name }, 'queue error');
   });
 }

@@ -36,7 +36,8 @@ export function createRedis(url: string, role: RedisRole, options: RedisClientOp
 
 /** A `producer` connection to the same Redis as `client` (BullMQ producers take their own). */
 export function producerConnection(client: Redis, log?: Logger): Redis {
-  const name = `${String(client.options.connectionName).split(':')[0] ?? 'pigeonhole'}:producer`;
+  const owner = (client.options.connectionName ?? 'pigeonhole').split(':')[0] ?? 'pigeonhole';
+  const name = `${owner}:producer`;
   return reportOutages(client.duplicate({ ...ROLE_OPTIONS.producer, connectionName: name }), log);
 }
 

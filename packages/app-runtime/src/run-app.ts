@@ -83,7 +83,7 @@ export async function runApp(app: AppDefinition): Promise<void> {
       { err },
       inUse ? 'a port it needs is in use: is Pigeonhole already running?' : 'could not start',
     );
-    await running?.close().catch(() => undefined);
+    await withinStopLimit(running?.close()).catch(() => undefined);
     await redis.stop().catch(() => undefined);
     process.exit(1);
   }

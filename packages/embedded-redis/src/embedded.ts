@@ -11,6 +11,8 @@ export interface EmbeddedRedisOptions {
   readonly host?: string;
   /** @defaultValue 'everysec' */
   readonly appendfsync?: 'always' | 'everysec' | 'no';
+  /** See `RedisServerOptions.ownProcessGroup`. @defaultValue false */
+  readonly ownProcessGroup?: boolean;
 }
 
 /** A Redis the service uses: either one it started (and stops), or one already running there. */
@@ -37,6 +39,7 @@ export async function ensureEmbeddedRedis(options: EmbeddedRedisOptions): Promis
     port: options.port,
     host,
     appendfsync: options.appendfsync ?? 'everysec',
+    ownProcessGroup: options.ownProcessGroup ?? false,
   });
   return { url: server.url, owned: true, stop: () => server.stop() };
 }

@@ -19,6 +19,12 @@ export interface RedisServerOptions {
   readonly binary?: string;
   /** How long to wait for "Ready to accept connections". @defaultValue 10000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Runs the server in a process group of its own, out of reach of a Ctrl-C in the terminal: for a
+   * parent that stops it itself, after other processes that still need it while they stop.
+   * @defaultValue false
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 const DEFAULTS = {
@@ -28,6 +34,7 @@ const DEFAULTS = {
   extraArgs: [] as readonly string[],
   binary: 'redis-server',
   startTimeoutMs: 10_000,
+  ownProcessGroup: false,
 } as const;
 
 type ResolvedOptions = Required<RedisServerOptions>;
@@ -128,12 +135,10 @@ export class RedisServer {
   }
 
   #spawn(): Promise<void> {
-    const { binary, startTimeoutMs } = this.#options;
-    // A process group of its own: a Ctrl-C in the terminal reaches the apps, which stop first and may
-    // still need Redis while they do; whoever started the server stops it after them.
+    const { binary, startTimeoutMs, ownProcessGroup } = this.#options;
     const child = spawn(binary, this.#args(), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+      detached: ownProcessGroup,
     });
     this.#child = child;
     return new Promise<void>((resolve, reject) => {

@@ -16,11 +16,16 @@ const LAZY_FREE_DONE = /^lazyfree_pending_objects:0\r?$/m;
  * AOF rewrite of a gigabyte takes a core, freeing it takes a thread, writing it back takes the disk, and
  * none of that may run on the time of the side measured after the one that caused it.
  */
-export async function untilRedisQuiet(client: InfoClient): Promise<void> {
+export async function untilRedisQuiet(client: InfoClient, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (
     PERSISTENCE_BUSY.test(await client.info('persistence')) ||
     !LAZY_FREE_DONE.test(await client.info('memory'))
   ) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `Redis still busy in the background after ${timeoutMs} ms (a failing AOF rewrite?)`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await promisify(execFile)('sync');
