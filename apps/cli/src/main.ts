@@ -85,12 +85,11 @@ main(process.argv.slice(2)).then(
       err instanceof RedisServerError ||
       err instanceof RegistrationError ||
       err instanceof AlreadyRunningError;
-    const message =
-      known && err instanceof Error
-        ? err.message
-        : err instanceof Error
-          ? (err.stack ?? err.message)
-          : String(err);
+    const message = known
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
     process.stderr.write(`pigeonhole: ${message}\n${usage ? USAGE : ''}`);
     process.exitCode = err instanceof ConfigError ? 78 : usage ? 2 : 1;
   },

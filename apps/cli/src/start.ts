@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from '@pigeonhole/config';
 import { APPS, appEntry, isBuilt } from './apps.js';
-import { connectRedis } from '@pigeonhole/app-runtime';
+import { connectRedis, withinTime } from '@pigeonhole/app-runtime';
 
 type Print = (line: string) => void;
 
@@ -98,11 +98,7 @@ async function allReady(children: Map<string, ChildProcess>, env: Env): Promise<
     const url = app.readyUrl(env);
     if (url === undefined) return true;
     while (child?.exitCode === null && child.signalCode === null) {
-      const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok) return true;
+      if ((await probe(url))?.ok) return true;
       await delay(200);
     }
     return false;
@@ -134,13 +130,7 @@ async function stopChildren(children: Map<string, ChildProcess>, print: Print): 
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      const timer = new AbortController();
-      const inTime = await Promise.race([
-        exited.then(() => true),
-        delay(STOP_GRACE_MS, false, { signal: timer.signal }),
-      ]);
-      timer.abort();
-      if (inTime) return;
+      if (await withinTime(exited, STOP_GRACE_MS)) return;
       print(`${name} did not stop within ${STOP_GRACE_MS / 1000} s; killed`);
       child.kill('SIGKILL');
       await exited;
@@ -155,18 +145,16 @@ async function stopChildren(children: Map<string, ChildProcess>, print: Print): 
 async function refuseIfAlreadyRunning(env: Env): Promise<void> {
   for (const app of APPS) {
     const url = app.readyUrl(env);
-    const answered = url
-      ? await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
-          () => true,
-          () => false,
-        )
-      : false;
-    if (answered)
+    if (url && (await probe(url)))
       throw new AlreadyRunningError(
-        `${url ?? ''} already answers: is Pigeonhole already running? Stop it, or give this one other ports (README: Configuration).`,
+        `${url} already answers: is Pigeonhole already running? Stop it, or give this one other ports (README: Configuration).`,
       );
   }
 }
+
+/** What answers at `url` within a second, if anything does. */
+const probe = (url: string): Promise<Response | undefined> =>
+  fetch(url, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
 
 /** Something already answers where an app of ours would listen. */
 export class AlreadyRunningError extends Error {

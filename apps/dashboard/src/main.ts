@@ -12,7 +12,7 @@ await runApp({
   async start({ env, log, redisUrl, registry }) {
     const client = createRedis(redisUrl, 'command', { name: 'dashboard', log });
     const prefix = env.REDIS_PREFIX;
-    const deliver = new DeliverProducer(producerConnection(client, log));
+    const deliver = new DeliverProducer(producerConnection(client, { name: 'dashboard', log }));
     const figures = new MinuteCounters(client, prefix);
     // Nothing is served without credentials: without DASHBOARD_TOKEN, a token is made for this run.
     const adminToken = env.DASHBOARD_TOKEN ?? randomBytes(18).toString('base64url');

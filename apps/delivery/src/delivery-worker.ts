@@ -1,4 +1,5 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { withinTime } from '@pigeonhole/app-runtime';
 import { QUEUE_PREFIX, QueueName, type DeliverJob } from '@pigeonhole/queue';
 import { deliverInbox, TransientDeliveryError, type DeliveryDeps } from './deliver-inbox.js';
 import { storeFailedNotice } from './failed-notice.js';
@@ -78,7 +79,7 @@ export async function startDeliveryWorker(
   return {
     async close() {
       await Promise.all([
-        closeWithin(deliver.close(), options.closeGraceMs ?? 5_000),
+        withinTime(deliver.close(), options.closeGraceMs ?? 5_000),
         expire.close(),
         expireQueue.close(),
       ]);
@@ -94,17 +95,6 @@ export async function sweep(deps: DeliveryDeps): Promise<number> {
     await storeFailedNotice(deps.messages, message);
   }
   return removed.length;
-}
-
-/** Waits for `closing`, but no longer than `ms`. */
-async function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  try {
-    await Promise.race([closing, grace]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -23,7 +23,7 @@ await runApp({
         maxTtlSeconds: env.MESSAGE_MAX_TTL_S,
       },
     });
-    const deliver = new DeliverProducer(producerConnection(client, log));
+    const deliver = new DeliverProducer(producerConnection(client, { name: 'media', log }));
     const figures = new MinuteCounters(client, prefix);
     const tls =
       env.TLS_CERT_FILE && env.TLS_KEY_FILE

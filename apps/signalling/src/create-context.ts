@@ -48,7 +48,9 @@ export function createSignallingContext(options: {
         return algorithm === 'MD5' ? credentials?.ha1Md5 : credentials?.ha1Sha256;
       },
     }),
-    deliver: new DeliverProducer(producerConnection(options.client, options.log)),
+    deliver: new DeliverProducer(
+      producerConnection(options.client, { name: 'signalling', log: options.log }),
+    ),
     metrics: new SignallingMetrics(options.registry),
     figures: new MinuteCounters(options.client, options.prefix),
     log: options.log,

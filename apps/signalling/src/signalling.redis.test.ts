@@ -913,19 +913,21 @@ describe('large message INVITE', () => {
       await subscriber.subscribe(ctx.sessions.endedChannel);
       const ended = new Promise<void>((resolve) => subscriber.once('message', () => resolve()));
       await withSecondInstance({ policy: { foreignSenders: 'accept' } }, async (port) => {
-        // Redis takes no write for a while: the reservation waits, the CANCEL comes first.
-        await pauser.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+        // Redis takes no write until the 487 is in: the reservation waits, the CANCEL comes first.
+        await pauser.call('CLIENT', 'PAUSE', '15000', 'WRITE');
         const { response } = await caller.invite(
           largeMessageInvite('<sip:visitor@elsewhere.example>', 'msrp://127.0.0.1:9/c1;tcp'),
           { transport: 'udp', host: '127.0.0.1', port },
           { signal: AbortSignal.abort() },
         );
         expect(response.status).toBe(487);
+        await pauser.call('CLIENT', 'UNPAUSE');
         // The reservation made once Redis took writes again is ended at once, not left for 60 s.
         await withTimeout(ended, 10_000, 'the reservation to end');
         expect(await ctx.sessions.endByCall(response.callId)).toBe(false); // nothing left of it
       });
     } finally {
+      await pauser.call('CLIENT', 'UNPAUSE');
       subscriber.disconnect();
       pauser.disconnect();
       await caller.close();

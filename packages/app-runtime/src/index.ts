@@ -17,3 +17,4 @@ export {
   type ReadinessCheck,
 } from './ops-server.js';
 export { MinuteCounters, FIGURES, type Figure, type MinuteFigures } from './minute-counters.js';
+export { withinTime } from './within-time.js';

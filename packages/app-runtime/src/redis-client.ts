@@ -35,10 +35,12 @@ export function createRedis(url: string, role: RedisRole, options: RedisClientOp
 }
 
 /** A `producer` connection to the same Redis as `client` (BullMQ producers take their own). */
-export function producerConnection(client: Redis, log?: Logger): Redis {
-  const owner = (client.options.connectionName ?? 'pigeonhole').split(':')[0] ?? 'pigeonhole';
-  const name = `${owner}:producer`;
-  return reportOutages(client.duplicate({ ...ROLE_OPTIONS.producer, connectionName: name }), log);
+export function producerConnection(client: Redis, options: RedisClientOptions = {}): Redis {
+  const name = `${options.name ?? 'pigeonhole'}:producer`;
+  return reportOutages(
+    client.duplicate({ ...ROLE_OPTIONS.producer, connectionName: name }),
+    options.log,
+  );
 }
 
 /**

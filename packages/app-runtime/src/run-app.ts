@@ -3,6 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createLogger, type Logger } from './logger.js';
 import { startOpsServer, type OpsServer, type ReadinessCheck } from './ops-server.js';
 import { connectRedis } from './redis-connection.js';
+import { withinTime } from './within-time.js';
 
 /** What an app's `start` gets. */
 export interface AppContext {
@@ -33,18 +34,8 @@ const STOP_STEP_LIMIT_MS = 10_000;
 
 /** Resolves with `step`, or rejects once it took longer than {@link STOP_STEP_LIMIT_MS}. */
 async function withinStopLimit(step: Promise<void> | undefined): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`did not finish within ${STOP_STEP_LIMIT_MS} ms`)),
-      STOP_STEP_LIMIT_MS,
-    );
-  });
-  try {
-    await Promise.race([step, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+  if (!(await withinTime(step, STOP_STEP_LIMIT_MS)))
+    throw new Error(`did not finish within ${STOP_STEP_LIMIT_MS} ms`);
 }
 
 /**
@@ -83,26 +74,21 @@ export async function runApp(app: AppDefinition): Promise<void> {
       { err },
       inUse ? 'a port it needs is in use: is Pigeonhole already running?' : 'could not start',
     );
-    await withinStopLimit(running?.close()).catch(() => undefined);
-    await redis.stop().catch(() => undefined);
+    await stopSteps(log, [
+      ['app', () => running?.close()],
+      ['redis', () => redis.stop()],
+    ]);
     process.exit(1);
   }
   if (ops) log.info({ url: `http://${env.OPS_HOST}:${ops.port}/metrics` }, 'ops endpoints');
 
   const stop = async (signal: string): Promise<void> => {
     log.info({ signal }, 'stopping');
-    const steps = [
+    await stopSteps(log, [
       ['ops endpoints', () => ops?.close()],
       ['app', () => running.close()],
       ['redis', () => redis.stop()],
-    ] as const;
-    for (const [what, step] of steps) {
-      try {
-        await withinStopLimit(step());
-      } catch (err) {
-        log.error({ err, what }, 'error while stopping');
-      }
-    }
+    ]);
     log.info('stopped');
   };
   let stopping: Promise<void> | undefined;
@@ -110,5 +96,19 @@ export async function runApp(app: AppDefinition): Promise<void> {
     process.on(signal, () => {
       stopping ??= stop(signal).then(() => process.exit(0));
     });
+  }
+}
+
+/** Runs each step of stopping in turn, within its time limit; a failed step is logged, not fatal. */
+async function stopSteps(
+  log: Logger,
+  steps: readonly (readonly [string, () => Promise<void> | undefined])[],
+): Promise<void> {
+  for (const [what, step] of steps) {
+    try {
+      await withinStopLimit(step());
+    } catch (err) {
+      log.error({ err, what }, 'error while stopping');
+    }
   }
 }

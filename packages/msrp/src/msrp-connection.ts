@@ -302,7 +302,12 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     if (typeof handler !== 'object') return;
     const at = chunk.start + offset;
     this.figures.bytesIn += data.length;
-    if (message.tracker.rangesWith(at, data.length) > this.#maxRanges) {
+    // A piece adds one range at most: below the cap it cannot pass it, and no search is needed.
+    const { tracker } = message;
+    if (
+      tracker.ranges >= this.#maxRanges &&
+      tracker.rangesWith(at, data.length) > this.#maxRanges
+    ) {
       // RFC 4975 §7.1.1: 413 asks the sender to stop this message; we will not track more gaps.
       this.emit(
         'protocolError',
@@ -313,7 +318,7 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     }
     try {
       await handler.onData(message, at, data);
-      message.tracker.add(at, data.length);
+      tracker.add(at, data.length);
     } catch (err) {
       await this.#refuse(message, chunk, err);
     }

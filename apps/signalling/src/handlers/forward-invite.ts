@@ -130,10 +130,8 @@ function startBranch(
   const silence = setTimeout(giveUp, FIRST_ANSWER_MS);
   let timerC = setTimeout(giveUp, TIMER_C_MS);
   const caller = server.transaction?.signal;
-  if (caller?.aborted) stop.abort();
   caller?.addEventListener('abort', giveUp, { once: true });
   const givenUp = new Promise<undefined>((resolve) => {
-    if (stop.signal.aborted) resolve(undefined);
     stop.signal.addEventListener('abort', () => resolve(undefined), { once: true });
   });
   const response = endpoint
