@@ -64,6 +64,15 @@ interface ChunkEnd {
 }
 
 /** The chunk being decoded. */
+/** The headers of a SEND that #onHead parsed, for #bindChunk. */
+interface SendHeaders {
+  readonly head: MsrpRequestHead;
+  readonly toPath: readonly string[];
+  readonly fromPath: readonly string[];
+  /** The Byte-Range total, `*` when not known yet. */
+  readonly total: number | '*';
+}
+
 interface CurrentChunk {
   readonly head: MsrpHead;
   message?: IncomingMessage;
@@ -214,12 +223,13 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     }
     let start = 0;
     let sessionId: string | undefined;
+    let send: SendHeaders;
     try {
       const range = header(head, 'Byte-Range');
       const parsed = range ? parseByteRange(range) : undefined;
       start = parsed ? parsed.start - 1 : 0;
       const toPath = pathHeader(head, 'To-Path');
-      pathHeader(head, 'From-Path');
+      send = { head, toPath, fromPath: pathHeader(head, 'From-Path'), total: parsed?.total ?? '*' };
       // RFC 4975 §7.3.1: the session is the one named by the first URI of To-Path.
       if (head.method === 'SEND') sessionId = parseMsrpUri(toPath[0] ?? '').sessionId;
       // RFC 4975 §7.1.1: a SEND carrying a message (it has a Content-Type) MUST have a Message-ID.
@@ -234,14 +244,13 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
     }
     const chunk: CurrentChunk = { head, start, sessionId };
     this.#chunk = chunk;
-    if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, head), chunk);
+    if (head.method === 'SEND') this.#task(() => this.#bindChunk(chunk, send), chunk);
     else if (head.method !== 'REPORT') chunk.status = 501;
   }
 
   /** Finds the session and message of a SEND chunk, resolving the session on first use. */
-  async #bindChunk(chunk: CurrentChunk, head: MsrpRequestHead): Promise<void> {
-    const toPath = pathHeader(head, 'To-Path');
-    const fromPath = pathHeader(head, 'From-Path');
+  async #bindChunk(chunk: CurrentChunk, send: SendHeaders): Promise<void> {
+    const { head, toPath, fromPath, total } = send;
     const sessionId = chunk.sessionId ?? '';
     let session = this.#sessions.get(sessionId);
     if (session === undefined) {
@@ -273,8 +282,6 @@ export class MsrpConnection extends EventEmitter<ConnectionEvents> {
       });
       this.#messages.set(key, message);
     }
-    const range = header(head, 'Byte-Range');
-    const total = range ? parseByteRange(range).total : '*';
     if (total !== '*') message.tracker.total = total;
     chunk.message = message;
   }
